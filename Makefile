@@ -1,0 +1,39 @@
+# The two commands of the README: `make demo` and `make test`. Both create or reuse .venv in the project root.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+DEMO_DB := data/demo.db
+DEMO_AS_OF := 2025-07-01
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test install bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@export MONITOR_DATABASE_URL=sqlite:///$(DEMO_DB); \
+	$(BIN)/monitor init && \
+	for f in config/samples/*.csv config/samples/*.xlsx; do [ -e "$$f" ] || continue; \
+	  $(BIN)/monitor actuals import "$$f" --submitted-by demo || exit 3; done && \
+	$(BIN)/monitor plans check >/dev/null; \
+	$(BIN)/monitor check --as-of $(DEMO_AS_OF) --fail-on never
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres,bench]'
+	$(BIN)/python benchmarks/national.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) data/demo.db* .pytest_cache

@@ -1,0 +1,98 @@
+"""The `monitor` command: a thin layer that parses, calls one function in monitor.service, and prints.
+
+Exit codes: 0 fine, 1 worst is a warning, 2 something is critical (`monitor check`), 3 usage, configuration or
+data error (one clear line on stderr), 4 an unexpected internal error (traceback with --debug).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date, datetime
+
+import click
+
+from monitor.errors import DataError, MonitorError
+from monitor.settings import Settings, load_settings
+
+EXIT_USAGE = 3
+EXIT_INTERNAL = 4
+
+
+class Context:
+    """What every subcommand may need: settings (read once, lazily) and the clock."""
+
+    def __init__(self, debug: bool):
+        self.debug = debug
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    def now(self) -> datetime:
+        return datetime.now(self.settings.tz)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.version_option(package_name="plan-pace-monitor", prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Plan-indicator pace monitor: five-year-plan targets, reported actuals and 序时进度 checks.
+
+    \b
+    Example:
+      monitor init && monitor actuals import config/samples/chengkou-actuals.csv && monitor check
+    """
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = Context(debug)
+
+
+def main() -> None:
+    """Console entry point: maps errors to exit codes and one-line messages."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        code = EXIT_USAGE
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_USAGE
+    except DataError as exc:
+        click.echo(f"error: {exc.report()}", err=True)
+        code = EXIT_USAGE
+    except MonitorError as exc:
+        click.echo(f"error: {exc}", err=True)
+        code = EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for people at a terminal
+        if debug:
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        code = EXIT_INTERNAL
+    sys.exit(code or 0)
+
+
+def _register() -> None:
+    from monitor.cli import actuals, check, config, plans
+
+    cli.add_command(config.init)
+    cli.add_command(config.config)
+    cli.add_command(plans.plans)
+    cli.add_command(actuals.actuals)
+    cli.add_command(check.check)
+
+
+_register()

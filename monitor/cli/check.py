@@ -1,0 +1,54 @@
+"""`monitor check`: assess every series as of a date and exit with a code cron and CI can act on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from rich.console import Console
+
+from monitor import service
+from monitor.cli import Context, pass_context
+from monitor.core.status import SEVERITY_RANK
+from monitor.report.check import to_csv, to_json, to_table
+
+FAIL_ON = {"warning": 1, "critical": 2, "never": 99}
+
+
+@click.command()
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Judge the values whose period ended by this date (default: today in MONITOR_TIMEZONE).")
+@click.option("--plan", "plan_id", help="Only this plan id.")
+@click.option("--region", help="Only this region (name, alias or 6-digit code).")
+@click.option("--indicator", "indicator_id", help="Only this indicator id.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="warning", show_default=True,
+              help="Lowest severity that makes the exit code non-zero (1 warning, 2 critical).")
+@pass_context
+def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, fail_on: str) -> None:  # type: ignore[no-untyped-def]
+    """Assess the latest value of every series against its trajectory (序时进度).
+
+    Exit code: 0 all fine, 1 the worst is a warning (behind, no data), 2 something is critical (off track,
+    regressing, missed), 3 usage, configuration or data error.
+
+    \b
+    Example:
+      monitor check --as-of 2024-07-01 --region 城口县 --format json
+    """
+    day: date = as_of.date() if as_of else ctx.today()
+    engine = service.open_database(ctx.settings)
+    frame = service.run_check(engine, day, plan_id=plan_id, region=region, indicator_id=indicator_id)
+    if fmt == "json":
+        click.echo(to_json(frame))
+    elif fmt == "csv":
+        click.echo(to_csv(frame), nl=False)
+    else:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=240, color_system=None)
+        console.print(f"评估日期：{day.isoformat()}")
+        to_table(frame, console)
+    worst = max((SEVERITY_RANK[s] for s in frame["severity"]), default=0)
+    code = worst if worst >= FAIL_ON[fail_on] else 0
+    if code:
+        raise click.exceptions.Exit(code)

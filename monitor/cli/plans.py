@@ -1,0 +1,161 @@
+"""`monitor plans …`: validate, load, list, show and check plan files; print the plan file JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from monitor import service
+from monitor.cli import Context, pass_context
+from monitor.cli.config import _echo_plan_results
+from monitor.errors import MonitorError
+from monitor.plans.check import WARNING, check_plans
+from monitor.plans.loader import read_plan_files
+from monitor.plans.model import Plan
+
+_files = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+
+
+@click.group()
+def plans() -> None:
+    """Plan files: the targets each county is judged against."""
+
+
+@plans.command()
+@_files
+def validate(files: tuple[Path, ...]) -> None:
+    """Check plan files without storing them; every problem is listed with file, line and field.
+
+    \b
+    Example:
+      monitor plans validate config/plans/*.yaml
+    """
+    for item in read_plan_files(list(files)):
+        click.echo(f"{item.path}: ok ({item.plan.id}, {len(item.plan.indicators)} indicators)")
+
+
+@plans.command()
+@_files
+@pass_context
+def load(ctx: Context, files: tuple[Path, ...]) -> None:
+    """Store plan files; loading the same file again changes nothing, an edit prints what changed.
+
+    \b
+    Example:
+      monitor plans load config/plans/chengkou-14th-sti.yaml
+    """
+    engine = service.open_database(ctx.settings)
+    _echo_plan_results(service.load_plans(engine, list(files), ctx.now()))
+
+
+@plans.command("list")
+@pass_context
+def list_(ctx: Context) -> None:
+    """List the stored plans.
+
+    \b
+    Example:
+      monitor plans list
+    """
+    engine = service.open_database(ctx.settings)
+    from monitor.storage.plan_store import plan_summaries
+
+    with engine.connect() as conn:
+        rows = plan_summaries(conn)
+    table = Table("计划 ID", "地区", "代码", "规划名称", "期间", "指标数")
+    for row in rows:
+        table.add_row(row["plan_id"], row["region_name"], row["region_code"], row["title"],
+                      f"{row['period_start']}–{row['period_end']}", str(row["indicators"]))
+    Console(width=200 if not Console().is_terminal else None).print(table)
+
+
+@plans.command()
+@click.argument("plan_id")
+@click.option("--format", "fmt", type=click.Choice(["table", "yaml", "json"]), default="table", show_default=True)
+@pass_context
+def show(ctx: Context, plan_id: str, fmt: str) -> None:
+    """Show one stored plan with every indicator, milestone and citation.
+
+    \b
+    Example:
+      monitor plans show xiushan-14th-sti
+    """
+    engine = service.open_database(ctx.settings)
+    from monitor.storage.plan_store import stored_plan
+
+    with engine.connect() as conn:
+        plan = stored_plan(conn, plan_id)
+    if plan is None:
+        raise MonitorError(f"no stored plan {plan_id!r}; `monitor plans list` shows the ids")
+    if fmt == "json":
+        click.echo(json.dumps(plan.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    if fmt == "yaml":
+        import yaml
+
+        click.echo(yaml.safe_dump(plan.model_dump(mode="json", exclude_defaults=True), allow_unicode=True,
+                                  sort_keys=False))
+        return
+    _print_plan(plan)
+
+
+def _print_plan(plan: Plan) -> None:
+    console = Console(width=200 if not Console().is_terminal else None)
+    console.print(f"{plan.title}（{plan.region.name} {plan.region.code}，{plan.period.start}–{plan.period.end}，"
+                  f"基期 {plan.baseline_year}）")
+    table = Table("ID", "统计指标", "单位", "方向", "类型", "基期值", "目标", "出处")
+    for ind in plan.indicators:
+        goals = "，".join(f"{year}年 {value:g}" for year, value in ind.milestones.items())
+        if ind.annual_growth:
+            goals = "，".join(filter(None, [goals, f"年均增长 {ind.annual_growth.percent:g}%"]))
+        src = ind.source
+        where = " ".join(filter(None, [src.table, f"第{src.row}行" if src.row is not None else None, src.section]))
+        table.add_row(ind.id, ind.name, ind.unit, "越高越好" if ind.direction.value == "higher" else "越低越好",
+                      ind.kind.value, "/" if ind.baseline is None else f"{ind.baseline:g}", goals, where)
+    console.print(table)
+    for note in plan.notes:
+        console.print(f"注：{note}")
+
+
+@plans.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_context
+def check(ctx: Context, files: tuple[Path, ...]) -> None:
+    """Report what a planner should know: unreachable growth rates, implausible targets, disagreeing sources.
+
+    Checks the given files, or every stored plan when no file is named. Exit 1 when there are warnings.
+
+    \b
+    Example:
+      monitor plans check config/plans/chengkou-14th-sti.yaml
+    """
+    if files:
+        chosen = [item.plan for item in read_plan_files(list(files))]
+    else:
+        chosen = service.stored_plans(service.open_database(ctx.settings))
+    findings = check_plans(chosen)
+    for f in findings:
+        label = "警告" if f.level == WARNING else "提示"
+        click.echo(f"[{label}] {f.plan_id} {f.indicator_id or ''}：{f.message}")
+    warnings = sum(f.level == WARNING for f in findings)
+    click.echo(f"{len(chosen)} 个规划，{warnings} 条警告，{len(findings) - warnings} 条提示")
+    if warnings:
+        raise click.exceptions.Exit(1)
+
+
+@plans.command()
+def schema() -> None:
+    """Print the JSON Schema of plan files, for editors that validate YAML as you type.
+
+    \b
+    Example:
+      monitor plans schema > plan.schema.json
+    """
+    document = Plan.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "Plan file of the plan-indicator pace monitor"
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2))

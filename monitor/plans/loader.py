@@ -1,0 +1,99 @@
+"""Read plan files (YAML or JSON) into validated :class:`Plan` objects; errors name the file, line and field."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from monitor.errors import DataError, Problem
+from monitor.plans.model import Plan
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    path: Path
+    plan: Plan
+    sha256: str
+
+
+def read_plan_file(path: Path) -> PlanFile:
+    """Parse and validate one plan file, or raise DataError listing every problem in it."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{name}: cannot read the plan file", [Problem(name, None, None, exc.strerror or str(exc))])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"{name}: not UTF-8 text", [Problem(name, None, None, "plan files must be saved as UTF-8")])
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = Problem(name, line, None, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        raise DataError(f"{name}: the plan file could not be parsed", [problem]) from exc
+    if not isinstance(data, dict):
+        raise DataError(f"{name}: not a plan", [Problem(name, None, None, "expected a mapping with id, region, …")])
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(name, _line_of(root, err["loc"]), _dotted(err["loc"]), err["msg"])
+            for err in exc.errors()
+        ]
+        raise DataError(f"{name}: {len(problems)} problem(s) in the plan file", problems) from exc
+    return PlanFile(path=path, plan=plan, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def read_plan_files(paths: list[Path]) -> list[PlanFile]:
+    """Read several files; every file's problems are reported together, and plan ids must be unique."""
+    loaded: list[PlanFile] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            loaded.append(read_plan_file(path))
+        except DataError as exc:
+            problems.extend(exc.problems)
+    seen: dict[str, Path] = {}
+    for item in loaded:
+        other = seen.setdefault(item.plan.id, item.path)
+        if other != item.path:
+            problems.append(Problem(str(item.path), None, "id", f"plan id {item.plan.id!r} is also used by {other}"))
+    if problems:
+        raise DataError(f"{len(problems)} problem(s) in plan files", problems)
+    return loaded
+
+
+def plan_files_in(folder: Path) -> list[Path]:
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml"), *folder.glob("*.json")])
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top)"
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Line (1-based) of the deepest YAML node the error location reaches."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if str(k.value) == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            match = node.value[part]
+        else:
+            match = None
+        if match is None:
+            break
+        node = match
+        line = node.start_mark.line + 1
+    return line

@@ -1,0 +1,106 @@
+"""Render assessments as a table for people, or JSON / CSV for other programs. Labels are in Chinese."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from monitor.core import columns as c
+from monitor.core.status import SEVERITY_RANK, STATUS_LABEL
+
+JSON_DECIMALS = 10
+_COLOURS = {"ok": "green", "warning": "yellow", "critical": "bold red"}
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Plain JSON-ready dicts: NaN becomes None, floats are rounded to 10 decimals, in the documented order."""
+    out = []
+    for row in frame[c.ASSESSMENT_COLUMNS].itertuples(index=False, name=None):
+        out.append({key: _plain(value) for key, value in zip(c.ASSESSMENT_COLUMNS, row)})
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else round(value, JSON_DECIMALS)
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())
+    if value == "":
+        return None
+    return value
+
+
+def to_json(frame: pd.DataFrame) -> str:
+    return json.dumps(records(frame), ensure_ascii=False, indent=2)
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    buffer = io.StringIO()
+    pd.DataFrame(records(frame), columns=c.ASSESSMENT_COLUMNS).to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def _number(value: Any, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _percent(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value * 100:.1f}%"
+
+
+def _rate(value: Any, trajectory: str, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if trajectory == "compound":
+        return f"{value * 100:.1f}%/年"
+    return f"{_number(value)}{unit}/年"
+
+
+def to_table(frame: pd.DataFrame, console: Console) -> None:
+    """Print one table per region, worst first within each, with a summary line."""
+    if frame.empty:
+        console.print("没有可评估的指标。")
+        return
+    ordered = frame.assign(_rank=frame[c.SEVERITY].map(SEVERITY_RANK)).sort_values(
+        [c.REGION_CODE, c.PLAN_ID], kind="stable"
+    )
+    for (region_code, plan_id), part in ordered.groupby([c.REGION_CODE, c.PLAN_ID], sort=False):
+        region_name = part[c.REGION_NAME].iloc[0]
+        table = Table(title=f"{region_name}（{region_code}）  {plan_id}", title_justify="left", show_lines=False)
+        for header, justify in (
+            ("统计指标", "left"), ("单位", "left"), ("报告期", "left"), ("基期值", "right"), ("目标", "right"),
+            ("期望值", "right"), ("实际值", "right"), ("差距", "right"), ("序时进度", "right"),
+            ("预计值", "right"), ("每年还需", "right"), ("状态", "left"),
+        ):
+            table.add_column(header, justify=justify, overflow="fold")
+        for row in part.itertuples(index=False):
+            r = row._asdict()
+            target = "—" if pd.isna(r[c.TARGET]) else f"{_number(r[c.TARGET])}（{r[c.TARGET_YEAR]}）"
+            status = STATUS_LABEL[r[c.STATUS]]
+            if r[c.NOTE]:
+                status += f"（{r[c.NOTE]}）"
+            table.add_row(
+                r[c.INDICATOR_NAME], r[c.UNIT], r[c.PERIOD] or "—",
+                _number(r[c.BASELINE]) + ("*" if r[c.BASELINE_ESTIMATED] else ""),
+                target, _number(r[c.EXPECTED]), _number(r[c.ACTUAL]), _number(r[c.GAP]), _percent(r[c.PACE]),
+                _number(r[c.PROJECTED]), _rate(r[c.REQUIRED_RATE], r[c.TRAJECTORY], r[c.UNIT]),
+                Text(status, style=_COLOURS[r[c.SEVERITY]]),
+            )
+        console.print(table)
+        counts = part[c.STATUS].value_counts()
+        summary = "，".join(f"{STATUS_LABEL[s]} {counts[s]} 项" for s in STATUS_LABEL if s in counts)
+        console.print(f"共 {len(part)} 项：{summary}。带 * 的基期值为首个报送值。\n")

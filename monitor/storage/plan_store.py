@@ -1,0 +1,166 @@
+"""Plans in the database: save a validated plan (keeping every version) and read plans and series back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Connection, delete, insert, select, update
+
+from monitor.core import columns as c
+from monitor.plans.diff import describe_changes
+from monitor.plans.model import Kind, Plan
+from monitor.storage.tables import milestones, plan_indicators, plan_revisions, plans
+
+NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    plan_id: str
+    outcome: str  # new, changed or unchanged
+    changes: list[str] = field(default_factory=list)
+
+
+def canonical_json(plan: Plan) -> str:
+    return json.dumps(plan.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def save_plan(conn: Connection, plan: Plan, source_file: str | None, now: datetime) -> SaveResult:
+    """Store a plan. Saving the same content again changes nothing; an edit is stored as a new version."""
+    definition = canonical_json(plan)
+    digest = hashlib.sha256(definition.encode("utf-8")).hexdigest()
+    row = conn.execute(select(plans.c.definition, plans.c.sha256).where(plans.c.plan_id == plan.id)).first()
+    if row is not None and row.sha256 == digest:
+        return SaveResult(plan.id, UNCHANGED)
+    changes = describe_changes(Plan.model_validate_json(row.definition), plan) if row is not None else []
+    values = {
+        "region_code": plan.region.code,
+        "region_name": plan.region.name,
+        "title": plan.title,
+        "period_start": plan.period.start,
+        "period_end": plan.period.end,
+        "baseline_year": plan.baseline_year,
+        "definition": definition,
+        "sha256": digest,
+        "source_file": source_file,
+        "loaded_at": now,
+    }
+    if row is None:
+        conn.execute(insert(plans).values(plan_id=plan.id, **values))
+    else:
+        conn.execute(update(plans).where(plans.c.plan_id == plan.id).values(**values))
+        conn.execute(delete(plan_indicators).where(plan_indicators.c.plan_id == plan.id))
+        conn.execute(delete(milestones).where(milestones.c.plan_id == plan.id))
+    conn.execute(
+        insert(plan_revisions).values(
+            plan_id=plan.id, sha256=digest, definition=definition, source_file=source_file, loaded_at=now
+        )
+    )
+    conn.execute(insert(plan_indicators), _indicator_rows(plan))
+    milestone_rows = [
+        {"plan_id": plan.id, "indicator_id": ind.id, "year": year, "value": value}
+        for ind in plan.indicators
+        for year, value in ind.milestones.items()
+    ]
+    if milestone_rows:
+        conn.execute(insert(milestones), milestone_rows)
+    return SaveResult(plan.id, NEW if row is None else CHANGED, changes)
+
+
+def _indicator_rows(plan: Plan) -> list[dict]:
+    return [
+        {
+            "plan_id": plan.id,
+            "indicator_id": ind.id,
+            "position": position,
+            "name": ind.name,
+            "unit": ind.unit,
+            "direction": ind.direction.value,
+            "kind": ind.kind.value,
+            "trajectory": ind.trajectory.value,
+            "binding": ind.binding.value if ind.binding else None,
+            "baseline": 0.0 if ind.kind is Kind.cumulative else ind.baseline,
+            "growth_percent": ind.annual_growth.percent if ind.annual_growth else None,
+            "frequency": ind.reporting.frequency.value,
+            "due_days": ind.reporting.due_days,
+        }
+        for position, ind in enumerate(plan.indicators)
+    ]
+
+
+def stored_plans(conn: Connection) -> list[Plan]:
+    rows = conn.execute(select(plans.c.definition).order_by(plans.c.plan_id)).scalars()
+    return [Plan.model_validate_json(text) for text in rows]
+
+
+def stored_plan(conn: Connection, plan_id: str) -> Plan | None:
+    text = conn.execute(select(plans.c.definition).where(plans.c.plan_id == plan_id)).scalar()
+    return Plan.model_validate_json(text) if text else None
+
+
+def plan_summaries(conn: Connection) -> list[dict]:
+    query = select(
+        plans.c.plan_id, plans.c.region_code, plans.c.region_name, plans.c.title, plans.c.period_start,
+        plans.c.period_end, plans.c.loaded_at, plans.c.source_file,
+    ).order_by(plans.c.plan_id)
+    counts = dict(
+        conn.execute(
+            select(plan_indicators.c.plan_id, plan_indicators.c.indicator_id.count()).group_by(
+                plan_indicators.c.plan_id
+            )
+        ).all()
+    )
+    return [{**row._asdict(), "indicators": counts.get(row.plan_id, 0)} for row in conn.execute(query)]
+
+
+def series_frames(
+    conn: Connection,
+    plan_id: str | None = None,
+    region_codes: list[str] | None = None,
+    indicator_id: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The series (plan × indicator) and milestone frames the assessment core takes."""
+    pi = plan_indicators
+    query = (
+        select(
+            pi.c.plan_id.label(c.PLAN_ID),
+            plans.c.region_code.label(c.REGION_CODE),
+            plans.c.region_name.label(c.REGION_NAME),
+            pi.c.indicator_id.label(c.INDICATOR_ID),
+            pi.c.name.label(c.INDICATOR_NAME),
+            pi.c.unit.label(c.UNIT),
+            pi.c.direction.label(c.DIRECTION),
+            pi.c.kind.label(c.KIND),
+            pi.c.trajectory.label(c.TRAJECTORY),
+            pi.c.binding.label(c.BINDING),
+            plans.c.baseline_year.label(c.BASELINE_YEAR),
+            pi.c.baseline.label(c.BASELINE),
+            pi.c.growth_percent.label(c.GROWTH_PERCENT),
+            plans.c.period_end.label(c.PLAN_END_YEAR),
+            pi.c.frequency.label(c.FREQUENCY),
+            pi.c.due_days.label(c.DUE_DAYS),
+        )
+        .join(plans, plans.c.plan_id == pi.c.plan_id)
+        .order_by(plans.c.region_code, pi.c.plan_id, pi.c.position)
+    )
+    ms = select(milestones.c.plan_id, milestones.c.indicator_id, milestones.c.year, milestones.c.value)
+    if plan_id:
+        query = query.where(pi.c.plan_id == plan_id)
+        ms = ms.where(milestones.c.plan_id == plan_id)
+    if region_codes is not None:
+        query = query.where(plans.c.region_code.in_(region_codes))
+    if indicator_id:
+        query = query.where(pi.c.indicator_id == indicator_id)
+        ms = ms.where(milestones.c.indicator_id == indicator_id)
+    series = _frame(conn.execute(query), c.SERIES_COLUMNS)
+    for col in (c.BASELINE, c.GROWTH_PERCENT):
+        series[col] = pd.to_numeric(series[col], errors="coerce").astype(float)
+    return series, _frame(conn.execute(ms), c.MILESTONE_COLUMNS)
+
+
+def _frame(result, columns: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    return pd.DataFrame(result.fetchall(), columns=columns)

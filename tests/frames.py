@@ -1,0 +1,46 @@
+"""Small builders for the frames the assessment core takes, so tests read as the plan would."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from monitor.core import columns as c
+from monitor.core.periods import parse_period
+
+REGION = "500229"
+
+
+def series(indicator_id: str = "x", *, baseline: float | None = 0.0, milestones: dict[int, float] | None = None,
+           direction: str = "higher", kind: str = "level", trajectory: str = "linear",
+           growth_percent: float | None = None, region: str = REGION, plan: str = "p",
+           frequency: str = "annual", due_days: int = 181) -> tuple[dict, list[tuple]]:
+    row = {
+        c.PLAN_ID: plan, c.REGION_CODE: region, c.REGION_NAME: "城口县", c.INDICATOR_ID: indicator_id,
+        c.INDICATOR_NAME: indicator_id, c.UNIT: "u", c.DIRECTION: direction, c.KIND: kind,
+        c.TRAJECTORY: trajectory, c.BINDING: None, c.BASELINE_YEAR: 2020,
+        c.BASELINE: np.nan if baseline is None else baseline,
+        c.GROWTH_PERCENT: np.nan if growth_percent is None else growth_percent, c.PLAN_END_YEAR: 2025,
+        c.FREQUENCY: frequency, c.DUE_DAYS: due_days,
+    }
+    ms = [(plan, indicator_id, year, value) for year, value in (milestones or {}).items()]
+    return row, ms
+
+
+def frames(*items: tuple[dict, list[tuple]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = [item[0] for item in items]
+    ms = [m for item in items for m in item[1]]
+    return pd.DataFrame(rows, columns=c.SERIES_COLUMNS), pd.DataFrame(ms, columns=c.MILESTONE_COLUMNS)
+
+
+def observations(*values: tuple[str, str, float], region: str = REGION) -> pd.DataFrame:
+    """(indicator_id, period, value) triples as an observations frame."""
+    rows = []
+    for indicator_id, label, value in values:
+        p = parse_period(label)
+        rows.append({c.REGION_CODE: region, c.INDICATOR_ID: indicator_id, c.PERIOD: p.label, c.FREQ: p.freq,
+                     c.PERIOD_END: pd.Timestamp(p.end), c.VALUE: value})
+    frame = pd.DataFrame(rows, columns=c.OBSERVATION_COLUMNS)
+    frame[c.PERIOD_END] = pd.to_datetime(frame[c.PERIOD_END])
+    frame[c.VALUE] = frame[c.VALUE].astype(float)
+    return frame
