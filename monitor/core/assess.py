@@ -40,7 +40,6 @@ NOTE_ONE_VALUE = "基期值未知且仅有一个报送值"
 NOTE_NOT_POSITIVE = "复合增长路径要求数值为正"
 NOTE_BEFORE_BASELINE = "报送期早于基期"
 NOTE_NOTHING_DUE = "尚无到期应报数据"
-NOTE_NOT_REPORTED = "未报送"
 NOTE_KEEP_LEVEL = "目标为保持水平，按是否达到目标判断"
 NOTE_NO_MILESTONE = "基期晚于全部目标年份"
 
@@ -183,7 +182,7 @@ def assess(
     ]
     status = np.select(conditions, choices, default=st.REGRESSING)
     notes = [
-        NOTE_NOT_REPORTED, NOTE_NOTHING_DUE, "", NOTE_NO_MILESTONE, NOTE_BEFORE_BASELINE, NOTE_NOT_POSITIVE,
+        "", NOTE_NOTHING_DUE, "", NOTE_NO_MILESTONE, NOTE_BEFORE_BASELINE, NOTE_NOT_POSITIVE,
         NOTE_ONE_VALUE, "", NOTE_KEEP_LEVEL, NOTE_KEEP_LEVEL,
     ]
     note = np.select(conditions[: len(notes)], notes, default="").astype(object)

@@ -91,10 +91,10 @@ def to_table(frame: pd.DataFrame, console: Console) -> None:
             r = row._asdict()
             target = "—" if pd.isna(r[c.TARGET]) else f"{_number(r[c.TARGET])}（{r[c.TARGET_YEAR]}）"
             status = STATUS_LABEL[r[c.STATUS]]
-            if r[c.NOTE]:
+            if isinstance(r[c.NOTE], str) and r[c.NOTE]:
                 status += f"（{r[c.NOTE]}）"
             table.add_row(
-                r[c.INDICATOR_NAME], r[c.UNIT], r[c.PERIOD] or "—",
+                r[c.INDICATOR_NAME], r[c.UNIT], "—" if pd.isna(r[c.PERIOD]) else r[c.PERIOD],
                 _number(r[c.BASELINE]) + ("*" if r[c.BASELINE_ESTIMATED] else ""),
                 target, _number(r[c.EXPECTED]), _number(r[c.ACTUAL]), _number(r[c.GAP]), _percent(r[c.PACE]),
                 _number(r[c.PROJECTED]), _rate(r[c.REQUIRED_RATE], r[c.TRAJECTORY], r[c.UNIT]),

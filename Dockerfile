@@ -1,0 +1,27 @@
+# The monitor in a container: installed the same way as `make install` (pip install of this project),
+# running as a non-root user, with the SQLite database (or nothing, when MONITOR_DATABASE_URL points at
+# PostgreSQL) on the /data volume.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MONITOR_DATABASE_URL=sqlite:////data/monitor.db \
+    MONITOR_PLANS_DIR=/app/config/plans \
+    MONITOR_TIMEZONE=Asia/Shanghai
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY monitor ./monitor
+RUN pip install --no-cache-dir '.[postgres]'
+COPY config ./config
+COPY rules ./rules
+COPY templates ./templates
+
+RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin monitor \
+    && mkdir -p /data && chown monitor:monitor /data
+USER monitor
+VOLUME ["/data"]
+
+ENTRYPOINT ["monitor"]
+CMD ["check", "--help"]

@@ -1,0 +1,137 @@
+"""Pure helpers for submitted text: label keys, numbers as people write them, units, and header meanings."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+# Quote marks that fold() drops; NFKC has already turned ＂ and ＇ into " and '.
+_QUOTES = "\"'“”‘’「」『』〝〞„‟‚‛"
+# Whitespace plus the invisible characters that copy-paste leaves behind.
+_DROP = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff" + re.escape(_QUOTES) + "]+")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(text: str) -> str:
+    """The key labels are matched by: NFKC, no whitespace or quote marks, （）→(), ASCII lower case."""
+    key = _fold_once(text)
+    while (again := _fold_once(key)) != key:  # dropping a character can let NFKC compose its neighbours
+        key = again
+    return key
+
+
+def _fold_once(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)  # full-width → half-width, （）→ (), U+3000 → space
+    return _DROP.sub("", text).translate(_ASCII_LOWER)
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    """A number as written: its value and the '%' or '‰' written after it, if any."""
+
+    value: float
+    suffix: str | None = None
+
+
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
+_NUMBER = re.compile(
+    r"(?P<sign>[+-])?\s*"
+    r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?"
+    r"(?:\.(?P<frac>[0-9]*))?"
+    r"\s*(?P<suffix>[%‰])?"
+)
+
+
+def parse_number(text: str) -> ParsedNumber:
+    """Parse '1,234.5', '１，２３４', '−3', '12.5%' or '3‰'; raise ValueError for anything else."""
+    if not isinstance(text, str):
+        raise ValueError(f"not a number: {text!r}")
+    clean = unicodedata.normalize("NFKC", text).translate(_MINUS).strip()
+    if not clean:
+        raise ValueError("the value is empty")
+    match = _NUMBER.fullmatch(clean)
+    if match is None or not (match["int"] or match["frac"]):
+        raise ValueError(f"{text!r} is not a number")
+    literal = f"{match['sign'] or ''}{(match['int'] or '0').replace(',', '')}.{match['frac'] or '0'}"
+    return ParsedNumber(float(literal), match["suffix"])
+
+
+# Units that convert, each as its factor to the base unit of its dimension.
+_UNITS: dict[str, tuple[str, Decimal]] = {
+    "元": ("money", Decimal(1)),
+    "千元": ("money", Decimal(10) ** 3),
+    "万元": ("money", Decimal(10) ** 4),
+    "百万元": ("money", Decimal(10) ** 6),
+    "亿元": ("money", Decimal(10) ** 8),
+    "%": ("percent", Decimal(10)),
+    "百分比": ("percent", Decimal(10)),
+    "‰": ("percent", Decimal(1)),
+    "亩": ("area", Decimal(1)),
+    "万亩": ("area", Decimal(10) ** 4),
+    "公顷": ("area", Decimal(15)),
+    "吨": ("mass", Decimal(1)),
+    "万吨": ("mass", Decimal(10) ** 4),
+    "人": ("people", Decimal(1)),
+    "万人": ("people", Decimal(10) ** 4),
+}
+# Count units that only ever equal themselves: a 家 (enterprise) is not a 个 or a 户 (household).
+_COUNTS = frozenset({"家", "个", "户", "件", "项"})
+
+
+def unit_key(unit: str) -> str:
+    """The folded unit, without brackets around it: '（亿元）' → '亿元'."""
+    key = fold(unit)
+    if key.startswith("(") and key.endswith(")"):
+        key = key[1:-1]
+    return key
+
+
+def same_unit(a: str, b: str) -> bool:
+    return unit_key(a) == unit_key(b)
+
+
+def is_percent_unit(unit: str) -> bool:
+    """True for %, ‰ and 百分比."""
+    entry = _UNITS.get(unit_key(unit))
+    return entry is not None and entry[0] == "percent"
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float:
+    """``value`` in ``from_unit`` expressed in ``to_unit``, computed in decimal so 1085 万元 → 0.1085 亿元 exactly."""
+    if same_unit(from_unit, to_unit):
+        return value
+    source, target = _UNITS.get(unit_key(from_unit)), _UNITS.get(unit_key(to_unit))
+    if source is None or target is None or source[0] != target[0]:
+        why = "count different things" if {unit_key(from_unit), unit_key(to_unit)} <= _COUNTS else "do not convert"
+        raise ValueError(f"units {from_unit!r} and {to_unit!r} {why}")
+    if not math.isfinite(value):
+        raise ValueError(f"cannot convert {value!r}")
+    return float(Decimal(repr(float(value))) * source[1] / target[1])
+
+
+# What each header of a submitted file may be called, before folding.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "region": ("地区", "区县", "行政区划代码", "区域", "region", "region_code"),
+    "indicator": ("指标", "指标名称", "统计指标", "indicator", "indicator_id"),
+    "period": ("期间", "时期", "报告期", "年份", "period", "year"),
+    "value": ("数值", "实际值", "完成值", "值", "value"),
+    "unit": ("单位", "unit"),
+    "source": ("来源", "数据来源", "source"),
+    "note": ("备注", "说明", "note"),
+    "submitted_by": ("报送人", "填报人", "报送单位", "submitted_by"),
+}
+REQUIRED_ROLES = ("region", "indicator", "period", "value")
+
+
+def header_role(header: str) -> str | None:
+    """Which column a header names ('region', 'value', …), or None for a column the importer ignores."""
+    return _roles_by_key().get(fold(header))
+
+
+@functools.cache
+def _roles_by_key() -> dict[str, str]:
+    return {fold(name): role for role, names in HEADER_ALIASES.items() for name in names}
