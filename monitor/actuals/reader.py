@@ -82,6 +82,7 @@ def _table(name: str, sha256: str, lines: Iterable[tuple[int, list[str]]]) -> Ra
     header: list[str] | None = None
     header_row = 1
     positions: list[tuple[int, str]] = []
+    named: set[int] = set()
     for number, cells in lines:
         if not any(cells):
             continue
@@ -89,9 +90,9 @@ def _table(name: str, sha256: str, lines: Iterable[tuple[int, list[str]]]) -> Ra
             header_row = number
             positions = [(i, text) for i, text in enumerate(cells) if text]
             header = [text for _, text in positions]
+            named = {i for i, _ in positions}
             _check_header(name, header, number)
             continue
-        named = {i for i, _ in positions}
         values = {text: (cells[i] if i < len(cells) else "") for i, text in positions}
         extra = tuple(text for i, text in enumerate(cells) if text and i not in named)
         rows.append(RawRow(number, values, extra))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 
-from monitor.actuals.catalogue import Catalogue, IndicatorRef
+from monitor.actuals.catalogue import Catalogue, IndicatorRef, RegionRef
 from monitor.actuals.normalise import (
     HEADER_ALIASES,
     REQUIRED_ROLES,
@@ -52,7 +54,7 @@ def validate(table: RawTable, catalogue: Catalogue, *, submitted_by: str | None 
             earlier = first_row.setdefault(key, raw.number)
             if earlier != raw.number:
                 found.append(Problem(
-                    table.file, raw.number, " × ".join(headers[r] for r in ("region", "indicator", "period")),
+                    table.file, raw.number, " × ".join(headers[r][0] for r in ("region", "indicator", "period")),
                     f"{key[0]} × {key[1]} × {key[2]} is already given in row {earlier}",
                     "each region × indicator × period once per file",
                 ))
@@ -68,21 +70,25 @@ def validate(table: RawTable, catalogue: Catalogue, *, submitted_by: str | None 
     return _frame(records)
 
 
-def _roles(table: RawTable) -> dict[str, str]:
-    """Role → header as written; one Problem per missing required column or per role named twice."""
-    headers: dict[str, str] = {}
+_Ref = TypeVar("_Ref", RegionRef, IndicatorRef)
+_MAY_REPEAT = ("region", "indicator")  # e.g. 区县 and 行政区划代码 side by side; they must then agree
+
+
+def _roles(table: RawTable) -> dict[str, list[str]]:
+    """Role → headers as written; one Problem per missing required column or per other role named twice."""
+    headers: dict[str, list[str]] = {}
     problems: list[Problem] = []
     found = ", ".join(table.header)
     for text in table.header:
         role = header_role(text)
         if role is None:
             continue
-        if role in headers:
+        if role in headers and role not in _MAY_REPEAT:
             problems.append(Problem(table.file, table.header_row, text,
-                                    f"columns {headers[role]!r} and {text!r} both give the {role}",
+                                    f"columns {headers[role][0]!r} and {text!r} both give the {role}",
                                     "one of them only"))
             continue
-        headers[role] = text
+        headers.setdefault(role, []).append(text)
     for role in REQUIRED_ROLES:
         if role not in headers:
             names = ", ".join(HEADER_ALIASES[role])
@@ -95,22 +101,32 @@ def _roles(table: RawTable) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class _Cells:
-    """A row's cells by role, with the header each came from, for messages."""
+    """A row's cells by role, with the headers they came from, for messages."""
 
     raw: RawRow
-    headers: dict[str, str]
+    headers: dict[str, list[str]]
     file: str
 
+    def header(self, role: str) -> str | None:
+        return self.headers[role][0] if role in self.headers else None
+
     def get(self, role: str) -> str:
-        header = self.headers.get(role)
+        header = self.header(role)
         return self.raw.cells.get(header, "") if header else ""
 
-    def problem(self, role: str | None, message: str, expected: str | None = None) -> Problem:
-        return Problem(self.file, self.raw.number, self.headers.get(role) if role else None, message, expected)
+    def given(self, role: str) -> list[tuple[str, str]]:
+        """(header, text) of every non-empty cell of a role that may have several columns."""
+        return [(h, self.raw.cells[h]) for h in self.headers.get(role, []) if self.raw.cells.get(h)]
+
+    def problem(self, header: str | None, message: str, expected: str | None = None) -> Problem:
+        return Problem(self.file, self.raw.number, header, message, expected)
+
+    def problem_in(self, role: str, message: str, expected: str | None = None) -> Problem:
+        return self.problem(self.header(role), message, expected)
 
 
 def _check_row(
-    raw: RawRow, headers: dict[str, str], catalogue: Catalogue, file: str
+    raw: RawRow, headers: dict[str, list[str]], catalogue: Catalogue, file: str
 ) -> tuple[dict | None, list[Problem]]:
     """The row as a record (None if its key cannot be read) and every problem found in it."""
     row = _Cells(raw, headers, file)
@@ -119,7 +135,8 @@ def _check_row(
         cells = ", ".join(map(repr, raw.extra))
         problems.append(row.problem(None, f"cells outside the named columns: {cells}",
                                     'every cell under a named column; in CSV, quote numbers with commas: "1,234.5"'))
-    indicator = _indicator(row, catalogue, problems)
+    region = _region(row, catalogue, problems)
+    indicator = _indicator(row, region, catalogue, problems)
     period = _period(row, problems)
     value, unit = _value(row, indicator, problems)
     if indicator is None or period is None:
@@ -141,44 +158,72 @@ def _check_row(
     }, problems
 
 
-def _indicator(row: _Cells, catalogue: Catalogue, problems: list[Problem]) -> IndicatorRef | None:
-    region_text, label = row.get("region"), row.get("indicator")
-    region = catalogue.region(region_text) if region_text else None
-    if region is None:
-        shown = [f"{r.code} {r.name}" for r in catalogue.regions]
-        more = ", …" if len(shown) > _MAX_LISTED_REGIONS else ""
-        what = f"unknown region {region_text!r}" if region_text else "the region is empty"
-        problems.append(row.problem("region", what, "a region code or name of a plan: "
-                                    + ", ".join(shown[:_MAX_LISTED_REGIONS]) + more))
-    if not label:
-        problems.append(row.problem("indicator", "the indicator is empty", "an indicator id, name or alias"))
+def _region(row: _Cells, catalogue: Catalogue, problems: list[Problem]) -> RegionRef | None:
+    shown = [f"{r.code} {r.name}" for r in catalogue.regions]
+    expected = "a region code or name of a plan: " + ", ".join(shown[:_MAX_LISTED_REGIONS])
+    expected += ", …" if len(shown) > _MAX_LISTED_REGIONS else ""
+    given = row.given("region")
+    if not given:
+        problems.append(row.problem_in("region", "the region is empty", expected))
+        return None
+    found: dict[str, RegionRef | None] = {}
+    for header, text in given:
+        found[header] = catalogue.region(text)
+        if found[header] is None:
+            problems.append(row.problem(header, f"unknown region {text!r}", expected))
+    return _agreed(row, given, found, lambda ref: ref.code, "regions", problems)
+
+
+def _indicator(
+    row: _Cells, region: RegionRef | None, catalogue: Catalogue, problems: list[Problem]
+) -> IndicatorRef | None:
+    given = row.given("indicator")
+    if not given:
+        problems.append(row.problem_in("indicator", "the indicator is empty", "an indicator id, name or alias"))
         return None
     if region is None:
         return None
-    found = catalogue.indicator(region.code, label)
-    if found is None:
-        hints = catalogue.suggestions(region.code, label)
-        hint = "; did you mean " + " or ".join(repr(h) for h in hints) if hints else ""
-        problems.append(row.problem("indicator", f"unknown indicator {label!r} for {region.name}",
-                                    f"an indicator id, name or alias from {region.name}'s plans{hint}"))
-    return found
+    found: dict[str, IndicatorRef | None] = {}
+    for header, label in given:
+        found[header] = catalogue.indicator(region.code, label)
+        if found[header] is None:
+            hints = catalogue.suggestions(region.code, label)
+            hint = "; did you mean " + " or ".join(repr(h) for h in hints) if hints else ""
+            problems.append(row.problem(header, f"unknown indicator {label!r} for {region.name}",
+                                        f"an indicator id, name or alias from {region.name}'s plans{hint}"))
+    return _agreed(row, given, found, lambda ref: ref.indicator_id, "indicators", problems)
+
+
+def _agreed(
+    row: _Cells, given: list[tuple[str, str]], found: dict[str, _Ref | None], key: Callable[[_Ref], str], what: str,
+    problems: list[Problem],
+) -> _Ref | None:
+    """The one thing every column of a role names; None (and a Problem if they disagree) otherwise."""
+    if any(ref is None for ref in found.values()):
+        return None
+    if len({key(ref) for ref in found.values()}) > 1:
+        said = " but ".join(f"{header} says {text!r}" for header, text in given)
+        problems.append(row.problem(" / ".join(h for h, _ in given), f"the columns name different {what}: {said}",
+                                    "columns that agree, or only one of them filled in"))
+        return None
+    return next(iter(found.values()))
 
 
 def _period(row: _Cells, problems: list[Problem]) -> Period | None:
     text = row.get("period")
     if not text:
-        problems.append(row.problem("period", "the period is empty", _PERIOD_FORMS))
+        problems.append(row.problem_in("period", "the period is empty", _PERIOD_FORMS))
         return None
     if _AMBIGUOUS_MONTH.fullmatch(text):
         year = text[:4]
-        problems.append(row.problem("period", f"{text!r} may mean {year}-01 or {year}-10 (a number cell shows "
+        problems.append(row.problem_in("period", f"{text!r} may mean {year}-01 or {year}-10 (a number cell shows "
                                     f"{year}.10 as {text})", f"{year}-01 or {year}-10"))
         return None
     try:
         return parse_period(text)
     except ValueError as exc:
         reason = "" if str(exc).startswith("not a period") else f": {exc}"
-        problems.append(row.problem("period", f"{text!r} is not a period{reason}", _PERIOD_FORMS))
+        problems.append(row.problem_in("period", f"{text!r} is not a period{reason}", _PERIOD_FORMS))
         return None
 
 
@@ -190,17 +235,17 @@ def _value(
     try:
         number = parse_number(text)
     except ValueError as exc:
-        problems.append(row.problem("value", str(exc), "a number such as 1234.5, 1,234.5 or 12.5%"))
+        problems.append(row.problem_in("value", str(exc), "a number such as 1234.5, 1,234.5 or 12.5%"))
         return None, unit_text or None
     written = unit_text or number.suffix
     if number.suffix and unit_text and not same_unit(number.suffix, unit_text):
-        problems.append(row.problem("value", f"{text!r} is written in {number.suffix} but the unit column says "
+        problems.append(row.problem_in("value", f"{text!r} is written in {number.suffix} but the unit column says "
                                     f"{unit_text!r}", "the same unit in both, or the unit in one place"))
         return None, written
     if indicator is None:
         return None, written
     if number.suffix and not is_percent_unit(indicator.unit):
-        problems.append(row.problem("value", f"{text!r} has a {number.suffix} sign but {indicator.indicator_id} "
+        problems.append(row.problem_in("value", f"{text!r} has a {number.suffix} sign but {indicator.indicator_id} "
                                     f"is measured in {indicator.unit}", f"a number in {indicator.unit}"))
         return None, written
     if written is None:
@@ -209,7 +254,7 @@ def _value(
         return convert(number.value, written, indicator.unit), written
     except ValueError:
         field = "unit" if unit_text else "value"
-        problems.append(row.problem(field, f"unit {written!r} does not convert to {indicator.unit!r}, the unit of "
+        problems.append(row.problem_in(field, f"unit {written!r} does not convert to {indicator.unit!r}, the unit of "
                                     f"{indicator.indicator_id}", f"a value in {indicator.unit}"))
         return None, written
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from monitor.core import columns as c
 from monitor.plans.diff import describe_changes
@@ -109,7 +109,7 @@ def plan_summaries(conn: Connection) -> list[dict]:
     ).order_by(plans.c.plan_id)
     counts = dict(
         conn.execute(
-            select(plan_indicators.c.plan_id, plan_indicators.c.indicator_id.count()).group_by(
+            select(plan_indicators.c.plan_id, func.count()).group_by(
                 plan_indicators.c.plan_id
             )
         ).all()

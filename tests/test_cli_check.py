@@ -1,0 +1,142 @@
+"""`monitor init`, `actuals import` and `check` end to end on SQLite and PostgreSQL, through the real entry point."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli_runner import run_monitor
+from tests.conftest import PLANS_DIR, SAMPLES_DIR
+
+JSON_FIELDS = {
+    "plan_id", "region_code", "region_name", "indicator_id", "indicator_name", "unit", "direction", "period", "t",
+    "baseline", "target", "target_year", "expected", "actual", "gap", "pace", "progress", "projected",
+    "required_rate", "status", "severity",
+}
+STATUSES = {"achieved", "on_track", "behind", "off_track", "regressing", "missed", "no_data", "not_assessable"}
+
+
+@pytest.fixture
+def monitor(capsys, monkeypatch, database_url, tmp_path):
+    monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
+    monkeypatch.setenv("MONITOR_PLANS_DIR", str(PLANS_DIR))
+    monkeypatch.chdir(tmp_path)  # no stray .env or data/ from the working tree
+    return lambda *args: run_monitor(capsys, monkeypatch, *args)
+
+
+@pytest.fixture
+def loaded(monitor):
+    assert monitor("init").code == 0
+    for sample in sorted(SAMPLES_DIR.glob("*.csv")):
+        result = monitor("actuals", "import", str(sample))
+        assert result.code == 0, result.err
+    return monitor
+
+
+def test_the_sample_data_shows_every_status_with_all_json_fields(loaded):
+    result = loaded("check", "--as-of", "2025-07-01", "--format", "json", "--fail-on", "never")
+    assert result.code == 0
+    rows = json.loads(result.out)
+    assert len(rows) == 21 + 47
+    assert all(JSON_FIELDS <= row.keys() for row in rows)
+    assert {row["status"] for row in rows} == STATUSES
+    by_key = {(row["region_code"], row["indicator_id"]): row for row in rows}
+    rd = by_key[("500229", "rd_expenditure")]
+    # 2,000 万元 reported, converted to 0.2 亿元; compound path 0.1 → 0.3: E(2025.0) = 0.1·3^0.8
+    assert rd["actual"] == 0.2 and rd["period"] == "2024" and rd["t"] == 2025.0
+    assert rd["expected"] == pytest.approx(0.1 * 3 ** 0.8, abs=1e-9)
+    assert rd["status"] == "behind" and rd["severity"] == "warning"
+    zone = by_key[("500241", "municipal_high_tech_zone")]
+    assert zone["status"] == "missed" and zone["target_year"] == 2024
+    assert by_key[("500241", "sti_progress_rank")]["direction"] == "lower"
+
+
+def test_exit_code_follows_the_worst_severity_and_fail_on(loaded):
+    assert loaded("check", "--as-of", "2025-07-01", "--format", "json").code == 2
+    assert loaded("check", "--as-of", "2025-07-01", "--region", "城口", "--indicator", "rd_expenditure",
+                  "--format", "json").code == 1
+    assert loaded("check", "--as-of", "2025-07-01", "--region", "500229", "--indicator", "tech_enterprises",
+                  "--format", "json").code == 0
+    assert loaded("check", "--as-of", "2025-07-01", "--region", "城口", "--indicator", "rd_expenditure",
+                  "--fail-on", "critical", "--format", "json").code == 0
+    assert loaded("check", "--as-of", "2025-07-01", "--fail-on", "never", "--format", "json").code == 0
+
+
+def test_csv_has_the_same_columns_and_values_as_json(loaded):
+    as_json = json.loads(loaded("check", "--as-of", "2025-07-01", "--format", "json", "--fail-on", "never").out)
+    as_csv = list(csv.DictReader(loaded("check", "--as-of", "2025-07-01", "--format", "csv",
+                                        "--fail-on", "never").out.splitlines()))
+    assert list(as_csv[0].keys()) == list(as_json[0].keys())
+    assert [r["status"] for r in as_csv] == [r["status"] for r in as_json]
+    assert [float(r["expected"]) if r["expected"] else None for r in as_csv] == [r["expected"] for r in as_json]
+
+
+def test_the_table_uses_chinese_labels(loaded):
+    result = loaded("check", "--as-of", "2025-07-01", "--plan", "chengkou-14th-sti", "--fail-on", "never")
+    for label in ("统计指标", "期望值", "实际值", "序时进度", "状态", "城口县", "明显滞后"):
+        assert label in result.out
+
+
+def test_selecting_by_plan_region_and_indicator(loaded):
+    rows = json.loads(loaded("check", "--as-of", "2025-07-01", "--plan", "xiushan-14th-sti", "--format", "json",
+                             "--fail-on", "never").out)
+    assert {r["plan_id"] for r in rows} == {"xiushan-14th-sti"}
+    rows = json.loads(loaded("check", "--as-of", "2025-07-01", "--region", "秀山县", "--indicator", "rd_intensity",
+                             "--format", "json", "--fail-on", "never").out)
+    assert [(r["region_code"], r["indicator_id"]) for r in rows] == [("500241", "rd_intensity")]
+
+
+def test_an_unknown_region_is_a_usage_error_with_one_line(loaded):
+    result = loaded("check", "--region", "重庆市", "--format", "json")
+    assert result.code == 3
+    assert result.err.count("\n") == 1 and "重庆市" in result.err
+
+
+def test_a_bad_option_is_exit_code_3(monitor):
+    assert monitor("check", "--format", "xml").code == 3
+    assert monitor("check", "--as-of", "2025-13-01").code == 3
+
+
+def test_check_before_init_says_to_run_init(monitor):
+    result = monitor("check")
+    assert result.code == 3 and "monitor init" in result.err
+
+
+def test_a_file_with_one_bad_row_is_refused_whole_and_names_that_row(loaded, tmp_path: Path):
+    bad = tmp_path / "城口2025.csv"
+    bad.write_text(
+        "地区,指标,期间,数值,单位\n"
+        "城口县,rd_intensity,2025,0.41,%\n"
+        "城口县,tech_enterprises,2025,一百,家\n"
+        "城口县,sti_projects,2025,6,项\n",
+        encoding="utf-8",
+    )
+    result = loaded("actuals", "import", str(bad))
+    assert result.code == 3
+    assert "城口2025.csv" in result.err and "row 3" in result.err and "数值" in result.err
+    listed = loaded("actuals", "list", "--region", "城口县", "--period", "2025")
+    assert "rd_intensity" not in listed.out  # the good rows were not stored either
+
+
+def test_importing_the_same_file_again_changes_nothing_and_an_edit_is_a_revision(loaded, tmp_path: Path):
+    sample = SAMPLES_DIR / "chengkou-sample-actuals.csv"
+    again = loaded("actuals", "import", str(sample))
+    assert again.code == 0 and "nothing new" in again.out
+    edited = tmp_path / "revised.csv"
+    edited.write_text("地区,指标,期间,数值,单位\n城口县,rd_intensity,2024,0.31,%\n", encoding="utf-8")
+    assert "1 revisions" in loaded("actuals", "import", str(edited), "--submitted-by", "县统计局").out
+    history = loaded("actuals", "history", "--region", "城口县", "--indicator", "rd_intensity", "--period", "2024")
+    assert "0.3" in history.out and "0.31" in history.out and "revised.csv" in history.out
+    rows = json.loads(loaded("check", "--as-of", "2025-07-01", "--region", "城口县", "--indicator", "rd_intensity",
+                             "--format", "json", "--fail-on", "never").out)
+    assert rows[0]["actual"] == 0.31
+
+
+def test_a_dry_run_reports_and_stores_nothing(loaded, tmp_path: Path):
+    edited = tmp_path / "dry.csv"
+    edited.write_text("地区,指标,期间,数值\n城口县,rd_intensity,2024,0.5\n", encoding="utf-8")
+    assert "would store 0 new values and 1 revisions" in loaded("actuals", "import", str(edited), "--dry-run").out
+    rows = json.loads(loaded("check", "--as-of", "2025-07-01", "--region", "城口县", "--indicator", "rd_intensity",
+                             "--format", "json", "--fail-on", "never").out)
+    assert rows[0]["actual"] == 0.3

@@ -1,0 +1,121 @@
+"""`monitor plans …` and `monitor config show` through the real entry point."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli_runner import run_monitor
+from tests.conftest import PLANS_DIR
+
+CHENGKOU = PLANS_DIR / "chengkou-14th-sti.yaml"
+XIUSHAN = PLANS_DIR / "xiushan-14th-sti.yaml"
+
+
+@pytest.fixture
+def monitor(capsys, monkeypatch, sqlite_url, tmp_path):
+    monkeypatch.setenv("MONITOR_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("MONITOR_PLANS_DIR", str(PLANS_DIR))
+    monkeypatch.chdir(tmp_path)
+    return lambda *args: run_monitor(capsys, monkeypatch, *args)
+
+
+def test_the_shipped_plans_validate(monitor):
+    result = monitor("plans", "validate", str(CHENGKOU), str(XIUSHAN))
+    assert result.code == 0
+    assert "chengkou-14th-sti, 21 indicators" in result.out and "xiushan-14th-sti, 47 indicators" in result.out
+
+
+def test_a_broken_plan_names_the_file_line_and_field(monitor, tmp_path: Path):
+    doc = yaml.safe_load(CHENGKOU.read_text(encoding="utf-8"))
+    doc["indicators"][2]["milestones"] = {2025: "一件"}
+    doc["region"]["code"] = "50022"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = monitor("plans", "validate", str(broken))
+    assert result.code == 3
+    assert "broken.yaml" in result.err
+    assert "region.code" in result.err and "indicators[2].milestones[2025]" in result.err
+    assert "row " in result.err  # the YAML line is given
+
+
+def test_loading_twice_changes_nothing_and_an_edit_prints_what_changed(monitor, tmp_path: Path):
+    assert monitor("init").code == 0
+    assert "plan chengkou-14th-sti: unchanged" in monitor("plans", "load", str(CHENGKOU)).out
+    edited = tmp_path / "chengkou.yaml"
+    text = CHENGKOU.read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    rd = next(i for i in doc["indicators"] if i["id"] == "rd_intensity")
+    rd["milestones"][2025] = 0.9
+    edited.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = monitor("plans", "load", str(edited))
+    assert "plan chengkou-14th-sti: changed" in result.out
+    assert "indicator rd_intensity milestones.2025: 0.8 → 0.9" in result.out
+    shown = json.loads(monitor("plans", "show", "chengkou-14th-sti", "--format", "json").out)
+    assert next(i for i in shown["indicators"] if i["id"] == "rd_intensity")["milestones"]["2025"] == 0.9
+
+
+def test_plans_list_and_show(monitor):
+    monitor("init")
+    listed = monitor("plans", "list")
+    assert "城口县" in listed.out and "500241" in listed.out
+    shown = monitor("plans", "show", "xiushan-14th-sti")
+    assert "科技进步综合水平位次" in shown.out and "越低越好" in shown.out
+    assert monitor("plans", "show", "nope").code == 3
+
+
+def test_plans_check_reports_what_a_planner_should_know(monitor):
+    result = monitor("plans", "check", str(CHENGKOU), str(XIUSHAN))
+    assert result.code == 1  # there are warnings
+    assert "需年均增长约24.6%" in result.out and "0.2488亿元" in result.out  # 城口 R&D 0.1 → 0.3 vs 年均增长20%
+    assert "规划表为0.1亿元" in result.out and "0.1085亿元" in result.out  # 1085 万元 elsewhere
+    assert "采用3%，第四章（四）1为2%" in result.out  # 秀山 R&D intensity
+    assert "采用100家，第三章（四）2为60家" in result.out
+    assert "规划表为30个，第二章（六）3为18个" in result.out
+
+
+def test_plans_schema_is_a_json_schema_the_shipped_files_follow(monitor):
+    schema = json.loads(monitor("plans", "schema").out)
+    assert schema["type"] == "object"
+    assert {"id", "region", "indicators", "baseline_year"} <= set(schema["required"])
+    indicator = schema["$defs"]["Indicator"]["properties"]
+    assert {"direction", "kind", "trajectory", "milestones", "baseline", "binding"} <= set(indicator)
+
+
+def test_init_refuses_a_missing_plans_folder(monitor, monkeypatch, tmp_path):
+    monkeypatch.setenv("MONITOR_PLANS_DIR", str(tmp_path / "missing"))
+    result = monitor("init")
+    assert result.code == 3 and "MONITOR_PLANS_DIR" in result.err
+
+
+def test_init_loads_a_plan_folder_whole_or_not_at_all(monitor, monkeypatch, tmp_path):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    shutil.copy(CHENGKOU, folder)
+    (folder / "bad.yaml").write_text("id: bad\n", encoding="utf-8")
+    monkeypatch.setenv("MONITOR_PLANS_DIR", str(folder))
+    assert monitor("init").code == 3
+    monkeypatch.setenv("MONITOR_PLANS_DIR", str(PLANS_DIR))
+    assert "没有" not in monitor("plans", "list").out
+    assert "城口县" not in monitor("plans", "list").out
+
+
+def test_config_show_masks_the_database_password(monitor, monkeypatch):
+    monkeypatch.setenv("MONITOR_DATABASE_URL", "postgresql+psycopg://monitor:s3cret@db.example:5432/monitor")
+    result = monitor("config", "show")
+    assert "s3cret" not in result.out
+    assert "MONITOR_DATABASE_URL=postgresql+psycopg://monitor:***@db.example:5432/monitor" in result.out
+    assert "MONITOR_TIMEZONE=Asia/Shanghai" in result.out
+
+
+def test_settings_come_from_a_dotenv_file(monitor, tmp_path):
+    (tmp_path / ".env").write_text("MONITOR_TIMEZONE=Asia/Urumqi\n", encoding="utf-8")
+    assert "MONITOR_TIMEZONE=Asia/Urumqi" in monitor("config", "show").out
+
+
+def test_an_unknown_timezone_is_a_configuration_error(monitor, monkeypatch):
+    monkeypatch.setenv("MONITOR_TIMEZONE", "Mars/Olympus")
+    result = monitor("check")
+    assert result.code == 3 and "MONITOR_TIMEZONE" in result.err
