@@ -66,7 +66,10 @@ def catalogue(engine: Engine) -> Catalogue:
     plans = stored_plans(engine)
     if not plans:
         raise ConfigError("no plans are loaded; run `monitor init` or `monitor plans load FILE`")
-    return Catalogue.from_plans(plans)
+    try:
+        return Catalogue.from_plans(plans)
+    except ValueError as exc:
+        raise ConfigError(f"the stored plans conflict: {exc}") from exc
 
 
 def resolve_regions(engine: Engine, region: str | None) -> list[str] | None:

@@ -259,7 +259,8 @@ def test_an_unreadable_period_is_refused_with_the_forms_expected(tmp_path, catal
 
 
 def test_a_month_written_as_year_dot_one_is_refused_as_ambiguous(tmp_path, catalogue):
-    rows = [HEADER, ["城口县", "high_tech", "2023.1", "5", "", "", ""], ["城口县", "high_tech", "2023.10", "5", "", "", ""]]
+    rows = [HEADER, ["城口县", "high_tech", "2023.1", "5", "", "", ""],
+            ["城口县", "high_tech", "2023.10", "5", "", "", ""]]
     [problem] = refusal(read_table(write_csv(tmp_path / "a.csv", rows)), catalogue).problems
     assert (problem.row, problem.field) == (2, "期间")
     assert "2023-01" in problem.message and "2023-10" in problem.message

@@ -37,7 +37,7 @@ class ParsedNumber:
     suffix: str | None = None
 
 
-_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
+_MINUS = str.maketrans({"\u2212": "-"})  # − (NFKC already turns － and ﹣ into -)
 _NUMBER = re.compile(
     r"(?P<sign>[+-])?\s*"
     r"(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?"

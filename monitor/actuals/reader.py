@@ -159,7 +159,8 @@ def _xlsx_lines(name: str, data: bytes) -> list[tuple[int, list[str]]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        _refuse(name, f"not a readable Excel workbook ({type(exc).__name__})", "an .xlsx file saved by Excel or WPS")
+        message = f"not a readable Excel workbook ({type(exc).__name__})"
+        _refuse(name, message, "an .xlsx file saved by Excel or WPS")
     try:
         sheets = book.worksheets
         wanted = {fold(s) for s in SHEET_NAMES}

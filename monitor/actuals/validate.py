@@ -133,8 +133,8 @@ def _check_row(
     problems: list[Problem] = []
     if raw.extra:
         cells = ", ".join(map(repr, raw.extra))
-        problems.append(row.problem(None, f"cells outside the named columns: {cells}",
-                                    'every cell under a named column; in CSV, quote numbers with commas: "1,234.5"'))
+        expected = 'every cell under a named column; in CSV, quote numbers with commas: "1,234.5"'
+        problems.append(row.problem(None, f"cells outside the named columns: {cells}", expected))
     region = _region(row, catalogue, problems)
     indicator = _indicator(row, region, catalogue, problems)
     period = _period(row, problems)
@@ -195,7 +195,11 @@ def _indicator(
 
 
 def _agreed(
-    row: _Cells, given: list[tuple[str, str]], found: dict[str, _Ref | None], key: Callable[[_Ref], str], what: str,
+    row: _Cells,
+    given: list[tuple[str, str]],
+    found: dict[str, _Ref | None],
+    key: Callable[[_Ref], str],
+    what: str,
     problems: list[Problem],
 ) -> _Ref | None:
     """The one thing every column of a role names; None (and a Problem if they disagree) otherwise."""
@@ -203,8 +207,8 @@ def _agreed(
         return None
     if len({key(ref) for ref in found.values()}) > 1:
         said = " but ".join(f"{header} says {text!r}" for header, text in given)
-        problems.append(row.problem(" / ".join(h for h, _ in given), f"the columns name different {what}: {said}",
-                                    "columns that agree, or only one of them filled in"))
+        message = f"the columns name different {what}: {said}"
+        problems.append(row.problem(" / ".join(h for h, _ in given), message, "columns that agree, or one of them"))
         return None
     return next(iter(found.values()))
 
@@ -216,8 +220,8 @@ def _period(row: _Cells, problems: list[Problem]) -> Period | None:
         return None
     if _AMBIGUOUS_MONTH.fullmatch(text):
         year = text[:4]
-        problems.append(row.problem_in("period", f"{text!r} may mean {year}-01 or {year}-10 (a number cell shows "
-                                    f"{year}.10 as {text})", f"{year}-01 or {year}-10"))
+        message = f"{text!r} may mean {year}-01 or {year}-10 (a number cell shows {year}.10 as {text})"
+        problems.append(row.problem_in("period", message, f"{year}-01 or {year}-10"))
         return None
     try:
         return parse_period(text)
@@ -245,8 +249,8 @@ def _value(
     if indicator is None:
         return None, written
     if number.suffix and not is_percent_unit(indicator.unit):
-        problems.append(row.problem_in("value", f"{text!r} has a {number.suffix} sign but {indicator.indicator_id} "
-                                    f"is measured in {indicator.unit}", f"a number in {indicator.unit}"))
+        message = f"{text!r} has a {number.suffix} sign but {indicator.indicator_id} is measured in {indicator.unit}"
+        problems.append(row.problem_in("value", message, f"a number in {indicator.unit}"))
         return None, written
     if written is None:
         return number.value, None
@@ -254,8 +258,8 @@ def _value(
         return convert(number.value, written, indicator.unit), written
     except ValueError:
         field = "unit" if unit_text else "value"
-        problems.append(row.problem_in(field, f"unit {written!r} does not convert to {indicator.unit!r}, the unit of "
-                                    f"{indicator.indicator_id}", f"a value in {indicator.unit}"))
+        message = f"unit {written!r} does not convert to {indicator.unit!r}, the unit of {indicator.indicator_id}"
+        problems.append(row.problem_in(field, message, f"a value in {indicator.unit}"))
         return None, written
 
 
