@@ -122,8 +122,8 @@ def run_check(
         series, milestones = plan_store.series_frames(conn, plan_id, regions, indicator_id)
         if series.empty:
             raise MonitorError(_nothing_selected(plan_id, region, indicator_id))
-        wanted = sorted(series["region_code"].unique())
-        observations = actual_store.observations_for_assessment(conn, as_of, wanted, indicator_id)
+        cumulative = sorted(series.loc[series["kind"] == "cumulative", "indicator_id"].unique())
+        observations = actual_store.observations_for_assessment(conn, as_of, regions, indicator_id, cumulative)
     return assess(series, milestones, observations, as_of, thresholds)
 
 

@@ -148,7 +148,7 @@ def assess(
     pace[bad_compound] = np.nan
 
     # the value that settles a milestone that has passed: the latest at or before it
-    verdict_value = _value_at_or_before(obs, n, np.where(after_last, target_t, np.inf))
+    verdict_value = _value_at_or_before(obs, n, np.where(after_last, target_t, np.inf), year_end_only=True)
     verdict_value = np.where(np.isfinite(verdict_value), verdict_value, actual)
     judged = np.where(after_last, verdict_value, actual)
     tol = _REL_TOL * np.maximum(1.0, np.abs(target))
@@ -246,7 +246,10 @@ def _observations_by_series(s: pd.DataFrame, observations: pd.DataFrame, as_of: 
     merged = kept.merge(keys, on=[c.REGION_CODE, c.INDICATOR_ID], how="inner")
     merged[c.T] = decimal_years(merged[c.PERIOD_END])
     merged[c.VALUE] = merged[c.VALUE].astype(float)
-    return merged.sort_values(["sid", c.T], kind="stable", ignore_index=True)
+    # periods ending together (2024, 2024Q4, 2024-12): the coarsest figure is the one that counts
+    merged["_fine"] = -merged[c.FREQ].map(_FREQ_RANK).fillna(2).to_numpy()
+    merged = merged.sort_values(["sid", c.T, "_fine"], kind="stable", ignore_index=True)
+    return merged.drop(columns="_fine")
 
 
 def _running_totals(obs: pd.DataFrame, cumulative: np.ndarray, t0: np.ndarray) -> pd.DataFrame:
@@ -334,11 +337,13 @@ def _expected(
     return np.where(after_last, last_v, value)
 
 
-def _value_at_or_before(obs: pd.DataFrame, n: int, limit_t: np.ndarray) -> np.ndarray:
-    """For each series, the latest value with t at or before ``limit_t`` (NaN if none)."""
+def _value_at_or_before(obs: pd.DataFrame, n: int, limit_t: np.ndarray, year_end_only: bool) -> np.ndarray:
+    """For each series, the latest (year-end) value with t at or before ``limit_t`` (NaN if none)."""
     out = np.full(n, np.nan)
     sid = obs["sid"].to_numpy()
     mask = obs[c.T].to_numpy() <= limit_t[sid] + _EPS_T
+    if year_end_only:
+        mask &= _is_year_end(obs)
     if not mask.any():
         return out
     kept_sid = sid[mask]
@@ -362,8 +367,7 @@ def _projection(
     """Projected value at the active milestone, and the rate per year still required to reach it."""
     sid = obs["sid"].to_numpy()
     t_obs = obs[c.T].to_numpy()
-    ends = pd.to_datetime(obs[c.PERIOD_END])
-    year_end = ((ends.dt.month == 1) & (ends.dt.day == 1)).to_numpy()
+    year_end = _is_year_end(obs)
     cand_sid = np.concatenate([sid[year_end], np.flatnonzero(np.isfinite(baseline))])
     cand_t = np.concatenate([t_obs[year_end], tb[np.isfinite(baseline)]])
     cand_v = np.concatenate([obs[c.VALUE].to_numpy()[year_end], baseline[np.isfinite(baseline)]])
@@ -401,6 +405,12 @@ def _projection(
         required = np.where(compound, cmp_required, lin_required)
         required[~(remaining > _EPS_T) | ~has] = np.nan
     return projected, required
+
+
+def _is_year_end(obs: pd.DataFrame) -> np.ndarray:
+    """Rows whose period ends with the calendar year: a year, a fourth quarter or a December."""
+    t = obs[c.T].to_numpy()
+    return np.abs(t - np.round(t)) < _EPS_T
 
 
 def _first_due(s: pd.DataFrame) -> np.ndarray:

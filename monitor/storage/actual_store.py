@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, func, insert, select, tuple_, update
+from sqlalchemy import Connection, String, and_, cast, func, insert, or_, select, tuple_, update
 
 from monitor.core import columns as c
 from monitor.storage.tables import observations, submissions
@@ -171,16 +171,40 @@ def observations_for_assessment(
     as_of: date,
     region_codes: list[str] | None = None,
     indicator_id: str | None = None,
+    cumulative_ids: list[str] | tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """The current values whose period ended by ``as_of`` (the frame monitor.core.assess takes)."""
+    """The current values the assessment needs, with periods ended by ``as_of``.
+
+    Rather than every value, the database returns what monitor.core.assess reads: the first and the latest value
+    of each region × indicator, every year-end value (for projections and milestone verdicts), and every value of
+    cumulative indicators (for running totals). Assessing this frame gives the same result as assessing all values.
+    """
     o = observations
-    query = select(o.c.region_code, o.c.indicator_id, o.c.period, o.c.freq, o.c.period_end, o.c.value).where(
-        o.c.is_current.is_(True), o.c.period_end <= as_of, *_filters(region_codes, indicator_id, None)
+    where = [o.c.is_current.is_(True), o.c.period_end <= as_of, *_filters(region_codes, indicator_id, None)]
+    columns = [o.c.region_code, o.c.indicator_id, o.c.period, o.c.freq, cast(o.c.period_end, String(10)), o.c.value]
+    bounds = (
+        select(o.c.region_code, o.c.indicator_id, func.max(o.c.period_end).label("last_end"),
+               func.min(o.c.period_end).label("first_end"))
+        .where(*where)
+        .group_by(o.c.region_code, o.c.indicator_id)
+        .subquery()
     )
-    frame = pd.DataFrame(conn.execute(query).fetchall(), columns=c.OBSERVATION_COLUMNS)
-    frame[c.PERIOD_END] = pd.to_datetime(frame[c.PERIOD_END])
+    ends = (
+        select(*columns)
+        .select_from(o.join(bounds, and_(o.c.region_code == bounds.c.region_code,
+                                         o.c.indicator_id == bounds.c.indicator_id,
+                                         or_(o.c.period_end == bounds.c.last_end,
+                                             o.c.period_end == bounds.c.first_end))))
+        .where(o.c.is_current.is_(True))
+    )
+    queries = [ends, select(*columns).where(*where, o.c.year_end.is_(True))]
+    if cumulative_ids:
+        queries.append(select(*columns).where(*where, o.c.indicator_id.in_(sorted(set(cumulative_ids)))))
+    parts = [pd.DataFrame(conn.execute(q).fetchall(), columns=c.OBSERVATION_COLUMNS) for q in queries]
+    frame = pd.concat(parts, ignore_index=True).drop_duplicates([c.REGION_CODE, c.INDICATOR_ID, c.PERIOD])
+    frame[c.PERIOD_END] = pd.to_datetime(frame[c.PERIOD_END], format="%Y-%m-%d")
     frame[c.VALUE] = frame[c.VALUE].astype(float)
-    return frame
+    return frame.reset_index(drop=True)
 
 
 def count_current(conn: Connection) -> int:

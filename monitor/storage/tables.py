@@ -121,4 +121,5 @@ observations = Table(
     Column("is_current", Boolean, nullable=False),
     UniqueConstraint("region_code", "indicator_id", "period", "revision"),
     Index(None, "is_current", "region_code", "indicator_id", "period_end"),
+    Index(None, "year_end", "is_current", "period_end"),
 )

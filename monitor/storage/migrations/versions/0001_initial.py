@@ -83,6 +83,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('region_code', 'indicator_id', 'period', 'revision', name=op.f('uq_observations_region_code_indicator_id_period_revision'))
     )
     op.create_index(op.f('ix_observations_is_current_region_code_indicator_id_period_end'), 'observations', ['is_current', 'region_code', 'indicator_id', 'period_end'], unique=False)
+    op.create_index(op.f('ix_observations_year_end_is_current_period_end'), 'observations', ['year_end', 'is_current', 'period_end'], unique=False)
     op.create_table('plan_indicators',
     sa.Column('plan_id', sa.String(length=80), nullable=False),
     sa.Column('indicator_id', sa.String(length=64), nullable=False),
@@ -104,6 +105,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('plan_indicators')
+    op.drop_index(op.f('ix_observations_year_end_is_current_period_end'), table_name='observations')
     op.drop_index(op.f('ix_observations_is_current_region_code_indicator_id_period_end'), table_name='observations')
     op.drop_table('observations')
     op.drop_index(op.f('ix_submissions_sha256'), table_name='submissions')

@@ -1,0 +1,66 @@
+"""The database hands the core only the values it reads; the verdicts must equal those over every value."""
+
+from datetime import date, datetime, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from monitor.core import columns as c
+from monitor.core.assess import assess
+from monitor.core.periods import parse_period
+from monitor.storage import actual_store
+from monitor.storage.tables import observations
+from tests.frames import frames, series
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def random_history(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    items, rows = [], []
+    kinds = ["level", "level", "cumulative", "growth_rate", "level"]
+    for i in range(30):
+        kind = kinds[i % len(kinds)]
+        base = None if i % 7 == 3 else float(rng.uniform(1, 50))
+        if kind == "cumulative":
+            base = 0.0
+        items.append(series(f"s{i}", baseline=base, kind=kind,
+                            milestones={} if kind == "growth_rate" else {2025: float(rng.uniform(10, 120)),
+                                                                         **({2035: 300.0} if i % 4 == 0 else {})},
+                            growth_percent=8.0 if kind == "growth_rate" else None,
+                            trajectory="compound" if i % 5 == 1 else "linear"))
+        freq = ["Y", "Q", "M"][i % 3]
+        labels = ([str(y) for y in range(2019, 2027)] if freq == "Y" else
+                  [f"{y}Q{q}" for y in range(2020, 2027) for q in range(1, 5)] if freq == "Q" else
+                  [f"{y}-{m:02d}" for y in range(2021, 2027) for m in range(1, 13)])
+        keep = rng.random(len(labels)) < 0.7
+        for label in np.array(labels)[keep]:
+            rows.append((f"s{i}", str(label), float(rng.uniform(1, 60))))
+    s, m = frames(*items)
+    obs = []
+    for number, (ind, label, value) in enumerate(rows, start=2):
+        p = parse_period(label)
+        obs.append({c.REGION_CODE: "500229", c.INDICATOR_ID: ind, c.PERIOD: p.label, c.FREQ: p.freq,
+                    c.PERIOD_END: pd.Timestamp(p.end), c.VALUE: value, c.UNIT: "u", "original_value": str(value),
+                    "original_unit": None, "source": None, "note": None, "submitted_by": None, "row": number})
+    return s, m, pd.DataFrame(obs)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_assessing_the_selected_values_equals_assessing_every_value(engine, seed):
+    s, m, rows = random_history(np.random.default_rng(seed))
+    with engine.begin() as conn:
+        actual_store.store_actuals(conn, rows, file_name="r.csv", sha256="0" * 64, submitted_by=None, now=NOW)
+    cumulative = sorted(s.loc[s[c.KIND] == "cumulative", c.INDICATOR_ID])
+    for as_of in (date(2022, 7, 1), date(2024, 3, 15), date(2026, 1, 1), date(2027, 6, 1)):
+        with engine.connect() as conn:
+            selected = actual_store.observations_for_assessment(conn, as_of, None, None, cumulative)
+            everything = pd.DataFrame(conn.execute(select(
+                observations.c.region_code, observations.c.indicator_id, observations.c.period, observations.c.freq,
+                observations.c.period_end, observations.c.value)).fetchall(), columns=c.OBSERVATION_COLUMNS)
+        everything[c.PERIOD_END] = pd.to_datetime(everything[c.PERIOD_END])
+        assert len(selected) <= len(everything)
+        a = assess(s, m, selected, as_of)
+        b = assess(s, m, everything, as_of)
+        pd.testing.assert_frame_equal(a, b)
