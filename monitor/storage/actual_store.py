@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, and_, cast, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, String, and_, cast, func, insert, select, tuple_, union_all, update
 
 from monitor.core import columns as c
 from monitor.storage.tables import observations, submissions
@@ -187,16 +187,15 @@ def observations_for_assessment(
                func.min(o.c.period_end).label("first_end"))
         .where(*where)
         .group_by(o.c.region_code, o.c.indicator_id)
-        .subquery()
+        .cte("bounds")
     )
-    ends = (
-        select(*columns)
-        .select_from(o.join(bounds, and_(o.c.region_code == bounds.c.region_code,
-                                         o.c.indicator_id == bounds.c.indicator_id,
-                                         or_(o.c.period_end == bounds.c.last_end,
-                                             o.c.period_end == bounds.c.first_end))))
-        .where(o.c.is_current.is_(True))
-    )
+    # driven from the bounds, so each lookup is one probe of the (is_current, region, indicator, end) index
+    ends = union_all(*(
+        select(*columns).select_from(bounds.join(o, and_(
+            o.c.is_current.is_(True), o.c.region_code == bounds.c.region_code,
+            o.c.indicator_id == bounds.c.indicator_id, o.c.period_end == edge)))
+        for edge in (bounds.c.last_end, bounds.c.first_end)
+    ))
     queries = [ends, select(*columns).where(*where, o.c.year_end.is_(True))]
     if cumulative_ids:
         queries.append(select(*columns).where(*where, o.c.indicator_id.in_(sorted(set(cumulative_ids)))))
