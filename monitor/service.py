@@ -16,6 +16,7 @@ from monitor.actuals.catalogue import Catalogue
 from monitor.actuals.normalise import fold
 from monitor.actuals.reader import read_table
 from monitor.actuals.validate import validate
+from monitor.bulk import paused_gc
 from monitor.core.assess import assess
 from monitor.core.status import Thresholds
 from monitor.errors import ConfigError, DataError, MonitorError
@@ -118,13 +119,13 @@ def run_check(
 ) -> pd.DataFrame:
     """Assess the latest value of every selected series whose period ended by ``as_of``."""
     regions = resolve_regions(engine, region)
-    with engine.connect() as conn:
+    with paused_gc(), engine.connect() as conn:
         series, milestones = plan_store.series_frames(conn, plan_id, regions, indicator_id)
         if series.empty:
             raise MonitorError(_nothing_selected(plan_id, region, indicator_id))
         cumulative = sorted(series.loc[series["kind"] == "cumulative", "indicator_id"].unique())
         observations = actual_store.observations_for_assessment(conn, as_of, regions, indicator_id, cumulative)
-    return assess(series, milestones, observations, as_of, thresholds)
+        return assess(series, milestones, observations, as_of, thresholds)
 
 
 def _nothing_selected(plan_id: str | None, region: str | None, indicator_id: str | None) -> str:

@@ -5,13 +5,13 @@ from datetime import date, datetime, timezone
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from monitor.core import columns as c
 from monitor.core.assess import assess
 from monitor.core.periods import parse_period
 from monitor.storage import actual_store
-from monitor.storage.tables import observations
+from monitor.storage.tables import observations, plan_indicators, plans
 from tests.frames import frames, series
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -34,6 +34,9 @@ def random_history(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame
         labels = ([str(y) for y in range(2019, 2027)] if freq == "Y" else
                   [f"{y}Q{q}" for y in range(2020, 2027) for q in range(1, 5)] if freq == "Q" else
                   [f"{y}-{m:02d}" for y in range(2021, 2027) for m in range(1, 13)])
+        if i % 6 == 5:  # a series reported at every frequency: periods share ends (2023, 2023Q4, 2023-12)
+            labels = ([str(y) for y in range(2019, 2027)] + [f"{y}Q{q}" for y in range(2020, 2027) for q in (2, 4)]
+                      + [f"{y}-{m:02d}" for y in range(2021, 2027) for m in (6, 12)])
         keep = rng.random(len(labels)) < 0.7
         for label in np.array(labels)[keep]:
             rows.append((f"s{i}", str(label), float(rng.uniform(1, 60))))
@@ -47,10 +50,27 @@ def random_history(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame
     return s, m, pd.DataFrame(obs)
 
 
+def store_series(conn, s: pd.DataFrame) -> None:
+    """The plan rows the storage layer drives its per-series lookups from."""
+    for plan_id, part in s.groupby(c.PLAN_ID):
+        first = part.iloc[0]
+        conn.execute(insert(plans).values(
+            plan_id=plan_id, region_code=first[c.REGION_CODE], region_name=first[c.REGION_NAME], title="t",
+            period_start=2021, period_end=int(first[c.PLAN_END_YEAR]), baseline_year=int(first[c.BASELINE_YEAR]),
+            definition="{}", sha256="0" * 64, loaded_at=NOW))
+        conn.execute(insert(plan_indicators), [
+            {"plan_id": plan_id, "indicator_id": row[c.INDICATOR_ID], "position": i, "name": row[c.INDICATOR_NAME],
+             "unit": row[c.UNIT], "direction": row[c.DIRECTION], "kind": row[c.KIND],
+             "trajectory": row[c.TRAJECTORY], "frequency": "annual", "due_days": 180,
+             "baseline": 0.0 if row[c.KIND] == "cumulative" else None if pd.isna(row[c.BASELINE]) else row[c.BASELINE]}
+            for i, (_, row) in enumerate(part.iterrows())])
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_assessing_the_selected_values_equals_assessing_every_value(engine, seed):
     s, m, rows = random_history(np.random.default_rng(seed))
     with engine.begin() as conn:
+        store_series(conn, s)
         actual_store.store_actuals(conn, rows, file_name="r.csv", sha256="0" * 64, submitted_by=None, now=NOW)
     cumulative = sorted(s.loc[s[c.KIND] == "cumulative", c.INDICATOR_ID])
     for as_of in (date(2022, 7, 1), date(2024, 3, 15), date(2026, 1, 1), date(2027, 6, 1)):

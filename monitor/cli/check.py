@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from monitor import service
+from monitor.bulk import paused_gc
 from monitor.cli import Context, pass_context
 from monitor.core.status import SEVERITY_RANK
 from monitor.report.check import to_csv, to_json, to_table
@@ -39,7 +40,8 @@ def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, fail_on:
     engine = service.open_database(ctx.settings)
     frame = service.run_check(engine, day, plan_id=plan_id, region=region, indicator_id=indicator_id)
     if fmt == "json":
-        click.echo(to_json(frame))
+        with paused_gc():
+            click.echo(to_json(frame))
     elif fmt == "csv":
         click.echo(to_csv(frame), nl=False)
     else:

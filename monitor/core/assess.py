@@ -244,12 +244,26 @@ def _observations_by_series(s: pd.DataFrame, observations: pd.DataFrame, as_of: 
                                                                      c.FREQ, c.PERIOD_END, c.VALUE]]
     kept = kept[np.isfinite(kept[c.VALUE].to_numpy(dtype=float))]
     merged = kept.merge(keys, on=[c.REGION_CODE, c.INDICATOR_ID], how="inner")
-    merged[c.T] = decimal_years(merged[c.PERIOD_END])
-    merged[c.VALUE] = merged[c.VALUE].astype(float)
+    out = pd.DataFrame({
+        "sid": merged["sid"].to_numpy(),
+        c.PERIOD: merged[c.PERIOD].to_numpy(dtype=object),
+        c.PERIOD_END: pd.to_datetime(merged[c.PERIOD_END]).to_numpy(),
+        c.T: decimal_years(merged[c.PERIOD_END]),
+        c.VALUE: merged[c.VALUE].to_numpy(dtype=float),
+        "rank": _freq_rank(merged[c.FREQ]),
+    })
     # periods ending together (2024, 2024Q4, 2024-12): the coarsest figure is the one that counts
-    merged["_fine"] = -merged[c.FREQ].map(_FREQ_RANK).fillna(2).to_numpy()
-    merged = merged.sort_values(["sid", c.T, "_fine"], kind="stable", ignore_index=True)
-    return merged.drop(columns="_fine")
+    order = np.lexsort((-out["rank"].to_numpy(), out[c.T].to_numpy(), out["sid"].to_numpy()))
+    return out.take(order).reset_index(drop=True)
+
+
+def _freq_rank(freq: pd.Series) -> np.ndarray:
+    """0 for yearly, 1 for quarterly, 2 for monthly (and anything else) figures."""
+    letters = freq.to_numpy(dtype=object)
+    rank = np.full(len(letters), 2, dtype=np.int8)
+    for letter, value in _FREQ_RANK.items():
+        rank[letters == letter] = value
+    return rank
 
 
 def _running_totals(obs: pd.DataFrame, cumulative: np.ndarray, t0: np.ndarray) -> pd.DataFrame:
@@ -266,7 +280,7 @@ def _running_totals(obs: pd.DataFrame, cumulative: np.ndarray, t0: np.ndarray) -
     ends = pd.to_datetime(cum[c.PERIOD_END]) - pd.Timedelta(days=1)
     year = ends.dt.year.to_numpy()
     quarter = ends.dt.quarter.to_numpy()
-    rank = cum[c.FREQ].map(_FREQ_RANK).fillna(2).to_numpy()
+    rank = cum["rank"].to_numpy()
     frame = pd.DataFrame({"sid": cum["sid"].to_numpy(), "year": year, "quarter": quarter, "rank": rank})
     best_year = frame.groupby(["sid", "year"])["rank"].transform("min").to_numpy()
     best_quarter = frame.groupby(["sid", "year", "quarter"])["rank"].transform("min").to_numpy()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
-import json
 import math
+from itertools import repeat
 from typing import Any
 
+import numpy as np
+import orjson
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -20,11 +22,30 @@ _COLOURS = {"ok": "green", "warning": "yellow", "critical": "bold red"}
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Plain JSON-ready dicts: NaN becomes None, floats are rounded to 10 decimals, in the documented order."""
-    out = []
-    for row in frame[c.ASSESSMENT_COLUMNS].itertuples(index=False, name=None):
-        out.append({key: _plain(value) for key, value in zip(c.ASSESSMENT_COLUMNS, row)})
-    return out
+    """Plain JSON-ready dicts: NaN becomes None, floats are rounded to 10 decimals, in the documented order.
+
+    Column by column rather than value by value, so a national run (100,000+ rows) converts in well under a second.
+    """
+    columns = [_plain_column(frame[name]) for name in c.ASSESSMENT_COLUMNS]
+    return [dict(zip(c.ASSESSMENT_COLUMNS, row)) for row in zip(*columns)]
+
+
+def _plain_column(column: pd.Series) -> list[Any]:
+    """One column as plain Python values (see :func:`records`)."""
+    if pd.api.types.is_bool_dtype(column.dtype) and not column.hasnans:
+        return column.astype(bool).tolist()
+    if pd.api.types.is_integer_dtype(column.dtype) and not column.hasnans:
+        return column.astype("int64").tolist()
+    if pd.api.types.is_float_dtype(column.dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        out = list(map(round, values.tolist(), repeat(JSON_DECIMALS)))
+        for position in np.flatnonzero(~np.isfinite(values)).tolist():
+            out[position] = None
+        return out
+    if pd.api.types.is_string_dtype(column.dtype):
+        return [None if value is None or value is pd.NA or value != value or value == "" else value
+                for value in column.astype(object).tolist()]
+    return [_plain(value) for value in column.astype(object).tolist()]
 
 
 def _plain(value: Any) -> Any:
@@ -39,8 +60,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_json(frame: pd.DataFrame) -> str:
-    return json.dumps(records(frame), ensure_ascii=False, indent=2)
+def to_json(frame: pd.DataFrame) -> bytes:
+    """An indented JSON array (UTF-8), one object per series; orjson writes 100,000+ objects in well under a second."""
+    return orjson.dumps(records(frame), option=orjson.OPT_INDENT_2)
 
 
 def to_csv(frame: pd.DataFrame) -> str:

@@ -12,10 +12,11 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, and_, cast, func, insert, select, tuple_, union_all, update
+from sqlalchemy import Connection, String, and_, asc, cast, desc, func, insert, select, tuple_, union_all, update
 
 from monitor.core import columns as c
-from monitor.storage.tables import observations, submissions
+from monitor.storage.frames import fetch_frame, fetch_plain_frame
+from monitor.storage.tables import observations, plan_indicators, plans, submissions
 
 _REL_TOL = 1e-12
 
@@ -108,9 +109,8 @@ def _current_for(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
             observations.c.is_current.is_(True),
             tuple_(observations.c.region_code, observations.c.indicator_id).in_(chunk),
         )
-        frames.append(pd.DataFrame(conn.execute(query).fetchall(),
-                                   columns=[c.REGION_CODE, c.INDICATOR_ID, c.PERIOD, "old_value", "old_id",
-                                            "old_revision"]))
+        frames.append(fetch_frame(conn, query, [c.REGION_CODE, c.INDICATOR_ID, c.PERIOD, "old_value", "old_id",
+                                                "old_revision"]))
     if not frames:
         return pd.DataFrame(columns=[c.REGION_CODE, c.INDICATOR_ID, c.PERIOD, "old_value", "old_id", "old_revision"])
     return pd.concat(frames, ignore_index=True)
@@ -142,8 +142,7 @@ def current_values(
         .where(o.c.is_current.is_(True), *_filters(region_codes, indicator_id, period))
         .order_by(o.c.region_code, o.c.indicator_id, o.c.period_end)
     )
-    result = conn.execute(query)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return fetch_frame(conn, query)
 
 
 def value_history(
@@ -162,8 +161,7 @@ def value_history(
         .where(*_filters(region_codes, indicator_id, period))
         .order_by(o.c.region_code, o.c.indicator_id, o.c.period_end, o.c.revision)
     )
-    result = conn.execute(query)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return fetch_frame(conn, query)
 
 
 def observations_for_assessment(
@@ -176,34 +174,58 @@ def observations_for_assessment(
     """The current values the assessment needs, with periods ended by ``as_of``.
 
     Rather than every value, the database returns what monitor.core.assess reads: the first and the latest value
-    of each region × indicator, every year-end value (for projections and milestone verdicts), and every value of
-    cumulative indicators (for running totals). Assessing this frame gives the same result as assessing all values.
+    of each region × indicator that a plan names, every year-end value (for projections and milestone verdicts),
+    and every value of cumulative indicators (for running totals). Assessing this frame gives the same result as
+    assessing all values.
     """
     o = observations
-    where = [o.c.is_current.is_(True), o.c.period_end <= as_of, *_filters(region_codes, indicator_id, None)]
+    current = o.c.is_current == True  # noqa: E712 - renders `= 1` / `= true`, which the indexes can use
+    where = [current, o.c.period_end <= as_of, *_filters(region_codes, indicator_id, None)]
     columns = [o.c.region_code, o.c.indicator_id, o.c.period, o.c.freq, cast(o.c.period_end, String(10)), o.c.value]
-    bounds = (
-        select(o.c.region_code, o.c.indicator_id, func.max(o.c.period_end).label("last_end"),
-               func.min(o.c.period_end).label("first_end"))
-        .where(*where)
-        .group_by(o.c.region_code, o.c.indicator_id)
-        .cte("bounds")
-    )
-    # driven from the bounds, so each lookup is one probe of the (is_current, region, indicator, end) index
-    ends = union_all(*(
-        select(*columns).select_from(bounds.join(o, and_(
-            o.c.is_current.is_(True), o.c.region_code == bounds.c.region_code,
-            o.c.indicator_id == bounds.c.indicator_id, o.c.period_end == edge)))
-        for edge in (bounds.c.last_end, bounds.c.first_end)
-    ))
-    queries = [ends, select(*columns).where(*where, o.c.year_end.is_(True))]
+    queries = [_edges_query(columns, as_of, region_codes, indicator_id),
+               select(*columns).where(*where, o.c.year_end == True)]  # noqa: E712
     if cumulative_ids:
         queries.append(select(*columns).where(*where, o.c.indicator_id.in_(sorted(set(cumulative_ids)))))
-    parts = [pd.DataFrame(conn.execute(q).fetchall(), columns=c.OBSERVATION_COLUMNS) for q in queries]
+    parts = [fetch_plain_frame(conn, query, c.OBSERVATION_COLUMNS) for query in queries]
     frame = pd.concat(parts, ignore_index=True).drop_duplicates([c.REGION_CODE, c.INDICATOR_ID, c.PERIOD])
     frame[c.PERIOD_END] = pd.to_datetime(frame[c.PERIOD_END], format="%Y-%m-%d")
     frame[c.VALUE] = frame[c.VALUE].astype(float)
     return frame.reset_index(drop=True)
+
+
+def _edges_query(columns: list, as_of: date, region_codes: list[str] | None, indicator_id: str | None):  # type: ignore[no-untyped-def]
+    """The latest current value of every series and the first of those without a baseline, one probe each.
+
+    Driven from the plans' region × indicator pairs, each edge is a correlated ``ORDER BY period_end LIMIT 1``
+    on the (is_current, region_code, indicator_id, period_end, freq) index, which SQLite and PostgreSQL both
+    answer without reading the other values of the series.
+    """
+    o, x = observations, observations.alias("x")
+
+    def pairs(*conditions):  # type: ignore[no-untyped-def]
+        query = select(plans.c.region_code, plan_indicators.c.indicator_id).join(
+            plans, plans.c.plan_id == plan_indicators.c.plan_id).where(*conditions)
+        if region_codes is not None:
+            query = query.where(plans.c.region_code.in_(region_codes))
+        if indicator_id:
+            query = query.where(plan_indicators.c.indicator_id == indicator_id)
+        return query.distinct().subquery()
+
+    def edge(keys, order):  # type: ignore[no-untyped-def]
+        # on a shared period end the core counts the coarsest figure as the latest and the finest as the first:
+        # freq letters sort M < Q < Y, so the same order on freq picks the same row
+        first_or_latest = (
+            select(x.c.id)
+            .where(x.c.is_current == True, x.c.region_code == keys.c.region_code,  # noqa: E712
+                   x.c.indicator_id == keys.c.indicator_id, x.c.period_end <= as_of)
+            .order_by(order(x.c.period_end), order(x.c.freq))
+            .limit(1)
+            .scalar_subquery()
+        )
+        return select(*columns).select_from(keys).join(o, o.c.id == first_or_latest)
+
+    # the first value only matters where it becomes the baseline: indicators whose plan states none
+    return union_all(edge(pairs(), desc), edge(pairs(plan_indicators.c.baseline.is_(None)), asc))
 
 
 def count_current(conn: Connection) -> int:

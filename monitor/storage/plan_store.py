@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from monitor.core import columns as c
 from monitor.plans.diff import describe_changes
 from monitor.plans.model import Kind, Plan
+from monitor.storage.frames import fetch_plain_frame
 from monitor.storage.tables import milestones, plan_indicators, plan_revisions, plans
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
@@ -156,11 +157,8 @@ def series_frames(
     if indicator_id:
         query = query.where(pi.c.indicator_id == indicator_id)
         ms = ms.where(milestones.c.indicator_id == indicator_id)
-    series = _frame(conn.execute(query), c.SERIES_COLUMNS)
+    series = fetch_plain_frame(conn, query, c.SERIES_COLUMNS)
     for col in (c.BASELINE, c.GROWTH_PERCENT):
         series[col] = pd.to_numeric(series[col], errors="coerce").astype(float)
-    return series, _frame(conn.execute(ms), c.MILESTONE_COLUMNS)
+    return series, fetch_plain_frame(conn, ms, c.MILESTONE_COLUMNS)
 
-
-def _frame(result, columns: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return pd.DataFrame(result.fetchall(), columns=columns)

@@ -120,6 +120,12 @@ observations = Table(
     Column("revision", Integer, nullable=False),
     Column("is_current", Boolean, nullable=False),
     UniqueConstraint("region_code", "indicator_id", "period", "revision"),
-    Index(None, "is_current", "region_code", "indicator_id", "period_end"),
-    Index(None, "year_end", "is_current", "period_end"),
+    # the reads of monitor.storage.actual_store.observations_for_assessment (migration 0002):
+    # first and latest value of a series, one probe each (ties on period_end broken by freq)
+    Index("ix_observations_series_edges", "is_current", "region_code", "indicator_id", "period_end", "freq"),
+    # every year-end value, and every value of the cumulative indicators, read from the index alone
+    Index("ix_observations_year_end_values", "year_end", "is_current", "period_end", "region_code", "indicator_id",
+          "period", "freq", "value"),
+    Index("ix_observations_indicator_values", "is_current", "indicator_id", "period_end", "region_code", "period",
+          "freq", "value"),
 )
