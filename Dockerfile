@@ -8,15 +8,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MONITOR_DATABASE_URL=sqlite:////data/monitor.db \
     MONITOR_PLANS_DIR=/app/config/plans \
+    MONITOR_RULES_DIR=/app/rules \
+    MONITOR_RECEIVERS_FILE=/app/config/receivers.yaml \
     MONITOR_TIMEZONE=Asia/Shanghai
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY monitor ./monitor
+COPY templates ./templates
 RUN pip install --no-cache-dir '.[postgres]'
 COPY config ./config
 COPY rules ./rules
-COPY templates ./templates
 
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin monitor \
     && mkdir -p /data && chown monitor:monitor /data

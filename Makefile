@@ -26,7 +26,7 @@ demo: $(STAMP)
 	for f in config/samples/*.csv config/samples/*.xlsx; do [ -e "$$f" ] || continue; \
 	  $(BIN)/monitor actuals import "$$f" --submitted-by demo || exit 3; done && \
 	$(BIN)/monitor plans check >/dev/null; \
-	$(BIN)/monitor check --as-of $(DEMO_AS_OF) --fail-on never
+	$(BIN)/monitor check --as-of $(DEMO_AS_OF) --fail-on never --notify
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -7,14 +7,27 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from monitor.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
+
+
+class SmtpSettings(BaseModel):
+    """Outgoing mail (MONITOR_SMTP__HOST, MONITOR_SMTP__PORT, …)."""
+
+    host: str = Field("", description="SMTP server; empty means email receivers cannot send.")
+    port: int = Field(587, description="587 for STARTTLS, 465 for implicit TLS, 25 for neither.")
+    security: Literal["starttls", "tls", "none"] = Field("starttls", description="starttls, tls or none.")
+    username: str = Field("", description="Login name; empty for no login.")
+    password: SecretStr = Field(SecretStr(""), description="Login password.")
+    sender: str = Field("", description="From address, e.g. 规划监测 <monitor@example.gov.cn>.")
+    timeout: float = Field(20.0, description="Seconds to wait for the server.")
 
 
 class Settings(BaseSettings):
@@ -39,6 +52,15 @@ class Settings(BaseSettings):
         Path("config/plans"),
         description="Folder of plan files (*.yaml) that `monitor init` loads.",
     )
+    rules_dir: Path = Field(Path("rules"), description="Folder of alert rule files (*.yaml).")
+    receivers_file: Path = Field(
+        Path("config/receivers.yaml"),
+        description="Receivers and routes; when the file does not exist, messages go to the log channel.",
+    )
+    templates_dir: Path | None = Field(
+        None, description="A folder of your own message templates; files there replace the bundled ones."
+    )
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
 
     @field_validator("timezone")
     @classmethod
@@ -55,10 +77,15 @@ class Settings(BaseSettings):
 
     def shown(self) -> dict[str, str]:
         """The effective settings as text, with passwords and tokens masked."""
-        return {
-            name: mask_secrets(str(getattr(self, name)))
-            for name in type(self).model_fields
-        }
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, BaseModel):
+                for sub in type(value).model_fields:
+                    shown[f"{name}__{sub}"] = mask_secrets(str(getattr(value, sub)))
+            else:
+                shown[name] = mask_secrets(str(value))
+        return shown
 
 
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]*:)(?P<secret>[^@]*)(?P<tail>@)")

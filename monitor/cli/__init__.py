@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import click
 
@@ -34,6 +34,10 @@ class Context:
 
     def now(self) -> datetime:
         return datetime.now(self.settings.tz)
+
+    def clock(self) -> datetime:
+        """Now in UTC, as stored in the database."""
+        return datetime.now(timezone.utc)
 
     def today(self) -> date:
         return self.now().date()
@@ -86,13 +90,15 @@ def main() -> None:
 
 
 def _register() -> None:
-    from monitor.cli import actuals, check, config, plans
+    from monitor.cli import actuals, alerts, check, config, plans
 
     cli.add_command(config.init)
     cli.add_command(config.config)
     cli.add_command(plans.plans)
     cli.add_command(actuals.actuals)
     cli.add_command(check.check)
+    for group in (alerts.rules, alerts.silence, alerts.receivers, alerts.notify, alerts.outbox):
+        cli.add_command(group)
 
 
 _register()

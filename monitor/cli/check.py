@@ -25,16 +25,20 @@ FAIL_ON = {"warning": 1, "critical": 2, "never": 99}
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="warning", show_default=True,
               help="Lowest severity that makes the exit code non-zero (1 warning, 2 critical).")
+@click.option("--notify", "send", is_flag=True,
+              help="Then evaluate the alert rules, queue the messages and deliver them (the cron path).")
 @pass_context
-def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, fail_on: str) -> None:  # type: ignore[no-untyped-def]
+def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, fail_on: str, send: bool) -> None:  # type: ignore[no-untyped-def]
     """Assess the latest value of every series against its trajectory (序时进度).
 
     Exit code: 0 all fine, 1 the worst is a warning (behind, no data), 2 something is critical (off track,
-    regressing, missed), 3 usage, configuration or data error.
+    regressing, missed), 3 usage, configuration or data error. With --notify, a summary of the alerts and
+    deliveries goes to stderr; messages that could not be delivered stay in the outbox (`monitor outbox list`).
 
     \b
     Example:
       monitor check --as-of 2024-07-01 --region 城口县 --format json
+      monitor check --notify --fail-on never
     """
     day: date = as_of.date() if as_of else ctx.today()
     engine = service.open_database(ctx.settings)
@@ -50,6 +54,14 @@ def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, fail_on:
             console = Console(width=240, color_system=None)
         console.print(f"评估日期：{day.isoformat()}")
         to_table(frame, console)
+    if send:
+        from monitor.notify import notify
+
+        run, report = notify(engine, ctx.settings, frame, ctx.clock)
+        click.echo(f"告警 {len(run.current)} 条，消息 {len(run.messages)} 条；已发送 {report.sent} 段，"
+                   f"待重试 {report.retried + report.waiting} 段，失败 {report.failed} 段", err=True)
+        for line in report.errors:
+            click.echo(f"  delivery failed: {line}", err=True)
     worst = max((SEVERITY_RANK[s] for s in frame["severity"]), default=0)
     code = worst if worst >= FAIL_ON[fail_on] else 0
     if code:

@@ -106,8 +106,20 @@ def decimal_year(day: date) -> float:
 
 
 def decimal_years(days: pd.Series | np.ndarray) -> np.ndarray:
-    """Vectorised :func:`decimal_year` for a datetime64 array or Series."""
+    """Vectorised :func:`decimal_year` for a datetime64 array or Series; NaT gives NaN."""
     values = pd.DatetimeIndex(pd.to_datetime(days))
-    year = values.year.to_numpy()
+    if values.tz is not None:
+        values = values.tz_localize(None)  # the calendar date where the instant is, as ``.year`` reads it
+    return decimal_years_of_days(values.to_numpy())
+
+
+def decimal_years_of_days(days: np.ndarray) -> np.ndarray:
+    """:func:`decimal_year` of each date in a datetime64 array of any unit (the time of day is ignored)."""
+    day = np.asarray(days).astype("datetime64[D]")
+    year_start = day.astype("datetime64[Y]")
+    year = year_start.astype(np.int64) + 1970
+    day_of_year = (day - year_start.astype("datetime64[D]")).astype(np.int64)  # 0 on 1 January
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    return year + (values.day_of_year.to_numpy() - 1) / np.where(leap, 366, 365)
+    out = year + day_of_year / np.where(leap, 366, 365)
+    out[np.isnat(day)] = np.nan
+    return out

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from monitor.errors import DataError, Problem
 from monitor.plans.model import Plan
+from monitor.yamlfile import dotted, line_of
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def read_plan_file(path: Path) -> PlanFile:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
         problems = [
-            Problem(name, _line_of(root, err["loc"]), _dotted(err["loc"]), err["msg"])
+            Problem(name, line_of(root, err["loc"]), dotted(err["loc"]), err["msg"])
             for err in exc.errors()
         ]
         raise DataError(f"{name}: {len(problems)} problem(s) in the plan file", problems) from exc
@@ -73,27 +74,3 @@ def read_plan_files(paths: list[Path]) -> list[PlanFile]:
 
 def plan_files_in(folder: Path) -> list[Path]:
     return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml"), *folder.glob("*.json")])
-
-
-def _dotted(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top)"
-
-
-def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
-    """Line (1-based) of the deepest YAML node the error location reaches."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if str(k.value) == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            match = node.value[part]
-        else:
-            match = None
-        if match is None:
-            break
-        node = match
-        line = node.start_mark.line + 1
-    return line

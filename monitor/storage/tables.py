@@ -6,6 +6,8 @@ revision of each region × indicator × period has ``is_current`` set. Plans kee
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -19,8 +21,29 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware datetimes, stored in UTC and read back as UTC on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the database stores aware times")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
 
 metadata = MetaData(
     naming_convention={
@@ -128,4 +151,109 @@ observations = Table(
           "period", "freq", "value"),
     Index("ix_observations_indicator_values", "is_current", "indicator_id", "period_end", "region_code", "period",
           "freq", "value"),
+)
+
+# --- alerting (migration 0003) -------------------------------------------------------------------------------
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("fingerprint", String(16), primary_key=True),  # monitor.alerts.model.fingerprint
+    Column("rule_id", String(80), nullable=False),
+    Column("plan_id", String(80), nullable=False),
+    Column("region_code", String(6), nullable=False),
+    Column("indicator_id", String(64), nullable=False),
+    Column("state", String(10), nullable=False),  # firing | resolved
+    Column("severity", String(10), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("labels", Text, nullable=False),  # JSON
+    Column("assessment", Text, nullable=False),  # JSON: the assessed row when last seen firing
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("silenced_by", Integer, nullable=True),  # the silence that held it at the last evaluation
+    Column("inhibited", Boolean, nullable=False),
+    Index("ix_alerts_state", "state"),
+)
+
+# what each receiver has been told about each alert: drives repeats, severity rises and resolved messages
+alert_notices = Table(
+    "alert_notices",
+    metadata,
+    Column("fingerprint", String(16), primary_key=True),
+    Column("receiver", String(80), primary_key=True),
+    Column("first_notified_at", UtcDateTime, nullable=False),
+    Column("last_notified_at", UtcDateTime, nullable=False),
+    Column("notified_severity", String(10), nullable=False),
+    Column("resolved_notified_at", UtcDateTime, nullable=True),
+)
+
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("matchers", Text, nullable=False),  # JSON list of "label=value" strings
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# every rendered part waits here before any network I/O; deliverers claim rows with a conditional UPDATE
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("receiver", String(80), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("target", String(64), nullable=False),  # secret-free endpoint id, the key of rate limits
+    Column("kind", String(16), nullable=False),  # firing | resolved | reminder | digest | test
+    Column("group_key", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("parts", Integer, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON, exactly what the channel sends
+    Column("batch", String(32), nullable=False),  # the parts of one message share it
+    Column("message", Text, nullable=False),  # JSON of the rendered Message, to split again if a part is too large
+    Column("budget", Integer, nullable=True),  # the byte budget the parts were split with
+    Column("fingerprints", Text, nullable=False),  # JSON list of the alerts it carries
+    Column("status", String(10), nullable=False),  # pending | sending | sent | failed | split
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_at", UtcDateTime, nullable=True),
+    Column("claimed_by", String(80), nullable=True),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("http_status", Integer, nullable=True),
+    Column("errcode", Integer, nullable=True),
+    Column("errmsg", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+# one row per send attempt: the audit log, and the record rate limits count
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("outbox_id", Integer, nullable=False),
+    Column("target", String(64), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("outcome", String(12), nullable=False),  # sending | sent | retry | permanent | too_large
+    Column("http_status", Integer, nullable=True),
+    Column("errcode", Integer, nullable=True),
+    Column("errmsg", Text, nullable=True),
+    Index("ix_delivery_attempts_target_started_at", "target", "started_at"),
+    Index("ix_delivery_attempts_outbox_id", "outbox_id"),
+)
+
+# per endpoint: serialises rate-limit decisions across processes and remembers throttle windows
+receiver_targets = Table(
+    "receiver_targets",
+    metadata,
+    Column("target", String(64), primary_key=True),
+    Column("blocked_until", UtcDateTime, nullable=True),
+    Column("turn", Integer, nullable=False),  # bumped under lock by whoever decides to send next
 )

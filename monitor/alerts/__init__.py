@@ -1,0 +1,1 @@
+"""Alerts: rules that turn assessments into alerts, matchers, silences, inhibition, routing and lifecycle."""

@@ -1,0 +1,173 @@
+"""Alert lifecycle and notification decisions: pure functions of the alerts now, what is stored, and ``now``.
+
+For every receiver and group (see :mod:`monitor.alerts.routing`) one evaluation yields at most one message:
+
+- ``firing`` when an alert of the group is new to that receiver or its severity rose since it was last told;
+  the message lists every firing alert of the group, the new ones marked, plus any that cleared meanwhile;
+- ``reminder`` when nothing is new but the group was last notified at least ``repeat_interval`` ago;
+- ``resolved`` when the only news is alerts that cleared (and the receiver wants resolved messages).
+
+Silenced and inhibited alerts are kept in the state (so a silence ending does not make them look new) but are
+never sent. An alert that clears and fires again starts a new episode and is new again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from monitor.alerts.model import LABEL_RULE, SEVERITY_RANK, Alert
+from monitor.alerts.routing import Destination, Route, destinations
+from monitor.messages.model import AlertItem
+
+FIRING, RESOLVED = "firing", "resolved"
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """An alert as the database remembers it."""
+
+    alert: Alert
+    state: str  # firing | resolved
+    started_at: datetime
+    resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one receiver was last told about one alert."""
+
+    first_notified_at: datetime
+    last_notified_at: datetime
+    notified_severity: str
+    resolved_notified_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Current:
+    """An alert of this evaluation and whether something keeps it from being sent."""
+
+    alert: Alert
+    silenced_by: int | None = None
+    inhibited: bool = False
+
+    @property
+    def sendable(self) -> bool:
+        return self.silenced_by is None and not self.inhibited
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    receiver: str
+    group_key: str
+    group_labels: dict[str, str]
+    kind: str  # firing | reminder | resolved
+    items: list[AlertItem]
+
+
+@dataclass
+class Evaluation:
+    """What an evaluation changes: the alerts' new states, the messages to send and the notices to record."""
+
+    states: dict[str, StoredAlert] = field(default_factory=dict)
+    messages: list[PlannedMessage] = field(default_factory=list)
+    notices: dict[tuple[str, str], Notice] = field(default_factory=dict)
+
+
+def next_states(current: list[Current], stored: dict[str, StoredAlert], in_scope: set[tuple[str, str, str]],
+                now: datetime) -> dict[str, StoredAlert]:
+    """New stored states: current alerts fire (keeping their start), stored firing alerts in scope resolve."""
+    states: dict[str, StoredAlert] = {}
+    for item in current:
+        before = stored.get(item.alert.fingerprint)
+        started = before.started_at if before is not None and before.state == FIRING else now
+        states[item.alert.fingerprint] = StoredAlert(item.alert, FIRING, started)
+    for fp, before in stored.items():
+        if fp in states or before.state != FIRING:
+            continue
+        if (before.alert.plan_id, before.alert.region_code, before.alert.indicator_id) in in_scope:
+            states[fp] = replace(before, state=RESOLVED, resolved_at=now)
+    return states
+
+
+def plan_messages(
+    current: list[Current],
+    stored: dict[str, StoredAlert],
+    notices: dict[tuple[str, str], Notice],
+    routes: Routing,
+    in_scope: set[tuple[str, str, str]],
+    now: datetime,
+) -> Evaluation:
+    """Decide the new states, the messages and the notices of one evaluation."""
+    states = next_states(current, stored, in_scope, now)
+    result = Evaluation(states=states)
+    sendable = {c.alert.fingerprint for c in current if c.sendable}
+    groups: dict[tuple[str, str], tuple[Destination, list[StoredAlert]]] = {}
+    for fp, state in states.items():
+        if state.state == FIRING and fp not in sendable:
+            continue
+        for dest in routes.destinations(state.alert.labels):
+            key = (dest.receiver, dest.group_key(state.alert.labels))
+            groups.setdefault(key, (dest, []))[1].append(state)
+    for (receiver, group_key), (dest, members) in sorted(groups.items()):
+        _plan_group(result, receiver, group_key, dest, members, stored, notices, routes, now)
+    return result
+
+
+def _plan_group(result: Evaluation, receiver: str, group_key: str, dest: Destination, members: list[StoredAlert],
+                stored: dict[str, StoredAlert], notices: dict[tuple[str, str], Notice], routes: Routing,
+                now: datetime) -> None:
+    firing_items, resolved_items, news, due = [], [], False, False
+    for state in members:
+        fp = state.alert.fingerprint
+        notice = notices.get((fp, receiver))
+        before = stored.get(fp)
+        restarted = before is not None and before.state == RESOLVED
+        if state.state == FIRING:
+            is_new = notice is None or restarted or notice.resolved_notified_at is not None
+            rose = (not is_new and SEVERITY_RANK[state.alert.severity] > SEVERITY_RANK[notice.notified_severity])
+            news |= is_new or rose
+            due |= not is_new and now - notice.last_notified_at >= dest.repeat_interval
+            firing_items.append((state, is_new))
+        elif notice is not None and notice.resolved_notified_at is None and routes.send_resolved(receiver):
+            resolved_items.append(state)
+    kind = "firing" if news else "reminder" if due and firing_items else "resolved" if resolved_items else None
+    if kind is None:
+        return
+    items = [] if kind == "resolved" else [
+        AlertItem(s.alert, "firing", s.started_at, None, new) for s, new in firing_items]
+    items += [AlertItem(s.alert, "resolved", s.started_at, s.resolved_at) for s in resolved_items]
+    labels = dest.group_labels(members[0].alert.labels)
+    result.messages.append(PlannedMessage(receiver, group_key, labels, kind, items))
+    if kind != "resolved":
+        for state, is_new in firing_items:
+            key = (state.alert.fingerprint, receiver)
+            old = notices.get(key)
+            first = now if is_new or old is None else old.first_notified_at
+            result.notices[key] = Notice(first, now, state.alert.severity, None)
+    for state in resolved_items:
+        key = (state.alert.fingerprint, receiver)
+        result.notices[key] = replace(notices[key], resolved_notified_at=now)
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What plan_messages needs to know about receivers: where labels go, who wants resolved messages, and the
+    rules that set their own grouping or repeat interval (keyed by rule id, applied over the route's)."""
+
+    route: Route
+    resolved_receivers: frozenset[str] = frozenset()
+    rule_group_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rule_repeat: dict[str, timedelta] = field(default_factory=dict)
+
+    def destinations(self, labels: dict[str, str]) -> list[Destination]:
+        rule = labels.get(LABEL_RULE, "")
+        found = destinations(self.route, labels)
+        if rule in self.rule_group_by:
+            found = [replace(d, group_by=self.rule_group_by[rule]) for d in found]
+        if rule in self.rule_repeat:
+            found = [replace(d, repeat_interval=self.rule_repeat[rule]) for d in found]
+        return found
+
+    def send_resolved(self, receiver: str) -> bool:
+        return receiver in self.resolved_receivers

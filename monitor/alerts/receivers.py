@@ -1,0 +1,152 @@
+"""The receivers file (config/receivers.yaml): receivers, the route tree and inhibition rules.
+
+Secrets never live in the file: robots name the environment variables that hold their webhook URL and signing
+secret (``url_env``, ``secret_env``). Without a receivers file every message goes to the log channel, which prints
+it, so the monitor runs with no keys at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from monitor.alerts.inhibit import DEFAULT_INHIBIT_RULES, InhibitRule
+from monitor.alerts.routing import Route, receivers_named
+from monitor.errors import ConfigError, DataError, Problem
+from monitor.yamlfile import load_model
+
+CHANNEL_KINDS = ("wecom", "dingtalk", "feishu", "email", "webhook", "log")
+LOG_RECEIVER = "log"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WeComConfig(_Strict):
+    url_env: str = Field(description="Environment variable holding the robot's webhook URL (it contains the key).")
+    mention_mobiles: list[str] = Field(default_factory=list)
+    mention_user_ids: list[str] = Field(default_factory=list)
+
+
+class DingTalkConfig(_Strict):
+    url_env: str = Field(description="Environment variable holding the robot's webhook URL (with access_token).")
+    secret_env: str | None = Field(None, description="Environment variable holding the signing secret (SEC…).")
+    mention_mobiles: list[str] = Field(default_factory=list)
+    mention_user_ids: list[str] = Field(default_factory=list)
+    at_all: bool = False
+
+
+class FeishuConfig(_Strict):
+    url_env: str
+    secret_env: str | None = None
+    mention_user_ids: list[str] = Field(default_factory=list)
+    at_all: bool = False
+
+
+class EmailConfig(_Strict):
+    to: list[str] = Field(min_length=1, description="Addresses; the SMTP server comes from MONITOR_SMTP__*.")
+
+
+class WebhookConfig(_Strict):
+    url_env: str
+    secret_env: str | None = Field(None, description="Signs each body: X-Monitor-Signature: t=…,v1=hex HMAC.")
+
+
+class LogConfig(_Strict):
+    pass
+
+
+class Receiver(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,80}$")
+    send_resolved: bool = Field(True, description="Send a 已恢复 message when an alert clears.")
+    wecom: WeComConfig | None = None
+    dingtalk: DingTalkConfig | None = None
+    feishu: FeishuConfig | None = None
+    email: EmailConfig | None = None
+    webhook: WebhookConfig | None = None
+    log: LogConfig | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_channel(self) -> Receiver:
+        chosen = [kind for kind in CHANNEL_KINDS if getattr(self, kind) is not None]
+        if len(chosen) != 1:
+            raise ValueError(f"a receiver has exactly one of {', '.join(CHANNEL_KINDS)}; "
+                             f"{self.name!r} has {len(chosen)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in CHANNEL_KINDS if getattr(self, kind) is not None)
+
+    @property
+    def config(self) -> BaseModel:
+        return getattr(self, self.kind)
+
+    def env_names(self) -> list[str]:
+        config = self.config
+        return [name for name in (getattr(config, "url_env", None), getattr(config, "secret_env", None)) if name]
+
+
+class ReceiversFile(_Strict):
+    receivers: list[Receiver]
+    route: Route
+    inhibit_rules: list[InhibitRule] | None = Field(
+        None, description="Omitted: a critical alert hides the warning for the same plan, region and indicator.")
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> ReceiversFile:
+        names = [r.name for r in self.receivers]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"receiver names must be unique: {', '.join(duplicated)}")
+        if not self.route.receiver:
+            raise ValueError("the top-level route needs a receiver (the default for every alert)")
+        unknown = sorted(receivers_named(self.route) - set(names))
+        if unknown:
+            raise ValueError(f"routes name receivers that are not defined: {', '.join(unknown)}")
+        return self
+
+    def receiver(self, name: str) -> Receiver:
+        for item in self.receivers:
+            if item.name == name:
+                return item
+        raise ConfigError(f"no receiver named {name!r}; the receivers file defines "
+                          + ", ".join(r.name for r in self.receivers))
+
+    @property
+    def inhibitions(self) -> list[InhibitRule]:
+        return list(DEFAULT_INHIBIT_RULES) if self.inhibit_rules is None else self.inhibit_rules
+
+
+def log_only() -> ReceiversFile:
+    """The configuration used when there is no receivers file: everything is printed by the log channel."""
+    return ReceiversFile(receivers=[Receiver(name=LOG_RECEIVER, log=LogConfig())],
+                         route=Route(receiver=LOG_RECEIVER, group_by=["region"]))
+
+
+def load_receivers(path: Path) -> ReceiversFile:
+    if not path.exists():
+        return log_only()
+    return load_model(path, ReceiversFile, "receivers file")
+
+
+def missing_environment(config: ReceiversFile, environ: Mapping[str, str] | None = None,
+                        path: Path | None = None) -> list[Problem]:
+    """Every environment variable a receiver names that is unset or empty."""
+    env = os.environ if environ is None else environ
+    where = str(path) if path else "receivers"
+    return [
+        Problem(where, None, f"receivers.{r.name}", f"environment variable {name} is not set")
+        for r in config.receivers for name in r.env_names() if not env.get(name)
+    ]
+
+
+def require_environment(config: ReceiversFile, environ: Mapping[str, str] | None = None,
+                        path: Path | None = None) -> None:
+    problems = missing_environment(config, environ, path)
+    if problems:
+        raise DataError(f"{len(problems)} receiver setting(s) missing from the environment", problems)

@@ -1,0 +1,1 @@
+"""Delivery channels: one module per channel behind the small contract in :mod:`monitor.channels.base`."""

@@ -1,0 +1,176 @@
+"""The one function all webhook HTTP goes through, and the helpers that keep secrets out of texts.
+
+:func:`post_json` always sets a timeout, never follows redirects, and turns every network failure into a
+``DeliveryError(kind="retry")`` whose text names only the redacted endpoint (a robot's URL *is* its credential:
+the WeCom key, the DingTalk access token and the Feishu hook token all live in it). The exception is raised
+``from None`` so that no traceback logged later carries the original requests exception, whose text holds the
+full URL. Tests that do not want a server patch this one function; a patch returns an :class:`Answer`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Iterator, Mapping
+from urllib.parse import urlsplit
+
+import requests
+
+from monitor.channels.base import DeliveryError
+
+log = logging.getLogger(__name__)
+
+_TOKEN_SEGMENT = re.compile(r"^[A-Za-z0-9_\-.~]{16,}$")
+
+
+class Answer:
+    """A receiver's answer: unpacks as ``(status, parsed_json_or_None, text)``; ``headers`` on the side."""
+
+    def __init__(self, status: int, json_body: Any, text: str, headers: Mapping[str, str] | None = None):
+        self.status = status
+        self.json = json_body
+        self.text = text
+        self.headers: Mapping[str, str] = headers or {}
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.status, self.json, self.text))
+
+    def __repr__(self) -> str:
+        return f"Answer(status={self.status}, json={self.json!r})"
+
+
+def encode_json(body: Any) -> bytes:
+    """The exact bytes a JSON body goes over the wire as: compact, UTF-8, Chinese not escaped.
+
+    Byte limits (DingTalk's 20,000, Feishu's 20 KB) are measured on this encoding.
+    """
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def redact_url(url: str) -> str:
+    """``scheme://host/path`` with every query value and every token-like path segment replaced by ***."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "?"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<invalid url>"
+    segments = ["***" if _TOKEN_SEGMENT.match(s) else s for s in parts.path.split("/")]
+    shown = f"{parts.scheme}://{host}{port}{'/'.join(segments)}"
+    if parts.query:
+        names = [pair.split("=", 1)[0] for pair in parts.query.split("&") if pair]
+        shown += "?" + "&".join(f"{name}=***" for name in names)
+    return shown
+
+
+def scrub(text: str, *secrets: str | None) -> str:
+    """``text`` with every occurrence of each non-empty secret replaced by ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of a URL that act as credentials: query values and token-like path segments."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    found = [s for s in parts.path.split("/") if _TOKEN_SEGMENT.match(s)]
+    found += [parts.password or ""]
+    found += [pair.split("=", 1)[1] for pair in parts.query.split("&") if "=" in pair]
+    return [s for s in found if s]
+
+
+def post_json(
+    url: str,
+    body: Any,
+    *,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+) -> Answer:
+    """POST ``body`` (a JSON-ready value, or bytes sent as they are) and return the receiver's answer.
+
+    Returns whatever HTTP status came back; classifying it is the caller's job (see :func:`status_error`).
+    Raises DeliveryError(kind="retry") on a timeout or a connection failure, and kind="permanent" for a URL
+    that cannot be used at all; the error names the redacted URL only.
+    """
+    data = body if isinstance(body, bytes) else encode_json(body)
+    sent_headers = {"Content-Type": "application/json; charset=utf-8"}
+    sent_headers.update(headers or {})
+    shown = redact_url(url)
+    try:
+        response = requests.post(url, data=data, headers=sent_headers, timeout=timeout, allow_redirects=False)
+    except requests.Timeout:
+        log.warning("POST %s timed out after %ss", shown, timeout)
+        raise DeliveryError(f"{shown} did not answer within {timeout:g} s", "retry") from None
+    except requests.ConnectionError as exc:
+        log.warning("POST %s failed: %s", shown, type(exc).__name__)
+        raise DeliveryError(f"could not connect to {shown} ({type(exc).__name__})", "retry") from None
+    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+            requests.exceptions.InvalidHeader) as exc:
+        log.warning("POST %s cannot be sent: %s", shown, type(exc).__name__)
+        raise DeliveryError(f"{shown} cannot be used ({type(exc).__name__}); check the receiver configuration",
+                            "permanent") from None
+    except requests.RequestException as exc:
+        log.warning("POST %s failed: %s", shown, type(exc).__name__)
+        raise DeliveryError(f"request to {shown} failed ({type(exc).__name__})", "retry") from None
+    text = response.text
+    try:
+        parsed = response.json()
+    except ValueError:
+        parsed = None
+    log.debug("POST %s -> HTTP %s", shown, response.status_code)
+    return Answer(response.status_code, parsed, text, dict(response.headers))
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """The ``Retry-After`` header as seconds (a number, or an HTTP date measured from ``now``)."""
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    if now is None:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def status_error(answer: Answer, what: str, *, now: datetime | None = None) -> DeliveryError | None:
+    """None for a 2xx answer; otherwise the DeliveryError its HTTP status calls for.
+
+    408, 429 and 5xx are worth retrying (after ``Retry-After`` when given); every other status, redirects
+    included, means the receiver refuses this request as configured.
+    """
+    status = answer.status
+    if 200 <= status < 300:
+        return None
+    snippet = _snippet(answer.text)
+    if status in (408, 429) or status >= 500:
+        return DeliveryError(
+            f"{what} answered HTTP {status}{snippet}",
+            "retry",
+            http_status=status,
+            retry_after=retry_after_seconds(answer.headers, now),
+        )
+    return DeliveryError(f"{what} refused the request with HTTP {status}{snippet}", "permanent", http_status=status)
+
+
+def _snippet(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    return ": " + (text if len(text) <= limit else text[: limit - 1] + "…")

@@ -1,0 +1,140 @@
+"""Splitting a message body into numbered parts that each fit a byte budget. Pure functions.
+
+Robots limit a message by bytes, not characters: WeCom markdown content to 4,096 bytes of UTF-8, DingTalk and
+Feishu the whole JSON body to about 20,000 bytes. A Chinese character takes three bytes, so a 1,500-character
+report is already too long for WeCom.
+
+:func:`split_bodies` cuts ``text`` at line ends into bodies such that, for every part ``i`` of ``n``,
+``measure(prefix(i, n)) + measure(body) + reserve <= max_bytes``. ``reserve`` is the caller's fixed overhead
+(mention lines, the JSON around the text); ``measure`` is how the caller's wire format counts a string, by
+default its UTF-8 length (for a JSON string value use :func:`json_string_bytes`, which counts escapes). A line
+longer than a whole part is cut between characters, never inside one. Joining the bodies gives back ``text``
+exactly. A text that fits as a whole is one unnumbered part.
+
+:func:`split_text` returns the parts with their numbering prefix, （1/3）and a line break by default.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable
+
+Measure = Callable[[str], int]
+Prefix = Callable[[int, int], str]
+
+_LINE_ENDS = re.compile(r"(?<=\n)")
+_MIN_BUDGET = 8  # room for the widest character in any measure we use (a 6-byte JSON escape)
+
+
+def numbered(i: int, n: int) -> str:
+    """The default part prefix: （1/3） and a line break."""
+    return f"（{i}/{n}）\n"
+
+
+def utf8_bytes(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def json_string_bytes(text: str) -> int:
+    """Bytes ``text`` takes inside a JSON string encoded without ASCII escaping (quotes not counted)."""
+    return len(json.dumps(text, ensure_ascii=False).encode("utf-8")) - 2
+
+
+def split_bodies(
+    text: str,
+    max_bytes: int,
+    *,
+    reserve: int = 0,
+    prefix: Prefix = numbered,
+    measure: Measure = utf8_bytes,
+) -> list[str]:
+    """The bodies of the parts (without their prefixes); see the module docstring for the guarantee."""
+    if measure(text) + reserve <= max_bytes:
+        return [text]
+    n = 2
+    for _ in range(64):
+        budgets = _Budgets(max_bytes, reserve, prefix, measure, n)
+        bodies = _pack(text, budgets, measure)
+        if len(bodies) == n:
+            return bodies
+        n = len(bodies)
+    raise ValueError("could not settle on a number of parts; is the prefix function stable?")
+
+
+def split_text(
+    text: str,
+    max_bytes: int,
+    *,
+    reserve: int = 0,
+    prefix: Prefix = numbered,
+    measure: Measure = utf8_bytes,
+) -> list[str]:
+    """The parts of ``text``, numbered with ``prefix`` when there is more than one."""
+    bodies = split_bodies(text, max_bytes, reserve=reserve, prefix=prefix, measure=measure)
+    if len(bodies) == 1:
+        return bodies
+    return [prefix(i, len(bodies)) + body for i, body in enumerate(bodies, start=1)]
+
+
+class _Budgets:
+    """The room for the body of part ``i`` when there are ``n`` parts."""
+
+    def __init__(self, max_bytes: int, reserve: int, prefix: Prefix, measure: Measure, n: int):
+        self._max = max_bytes - reserve
+        self._prefix = prefix
+        self._measure = measure
+        self._n = n
+
+    def __call__(self, i: int) -> int:
+        room = self._max - self._measure(self._prefix(i, self._n))
+        if room < _MIN_BUDGET:
+            raise ValueError(f"a part of at most {self._max} bytes leaves no room for text after the numbering")
+        return room
+
+
+def _pack(text: str, budget: Callable[[int], int], measure: Measure) -> list[str]:
+    """Greedy: fill each part with whole lines; cut a line only when it alone is longer than a part."""
+    bodies: list[str] = []
+    current: list[str] = []
+    used = 0
+    room = budget(1)
+    for line in _LINE_ENDS.split(text):
+        if not line:
+            continue
+        size = measure(line)
+        if used + size <= room:
+            current.append(line)
+            used += size
+            continue
+        if current:
+            bodies.append("".join(current))
+            current, used, room = [], 0, budget(len(bodies) + 1)
+        while size > room:
+            head, line = _cut(line, room, measure)
+            bodies.append(head)
+            room = budget(len(bodies) + 1)
+            size = measure(line)
+        current, used = [line], size
+    if current or not bodies:
+        bodies.append("".join(current))
+    return bodies
+
+
+def _cut(line: str, room: int, measure: Measure) -> tuple[str, str]:
+    """The longest head of ``line`` (whole characters) that measures at most ``room``, and the rest."""
+    if measure is utf8_bytes:
+        head = line.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    else:
+        used = 0
+        end = 0
+        for end, char in enumerate(line):
+            used += measure(char)
+            if used > room:
+                break
+        else:
+            end = len(line)
+        head = line[:end]
+    if not head:
+        raise ValueError(f"a part of {room} bytes cannot hold the character {line[0]!r}")
+    return head, line[len(head):]

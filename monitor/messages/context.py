@@ -1,0 +1,203 @@
+"""The variables a message template sees, built from a :class:`Notification` (no Jinja2 here).
+
+Templates get alerts worst first (critical before warning, then by pace ascending, unknown pace last), each
+assessment with every documented key present (``None`` when unknown), times in the timezone of
+``notification.now``, and the digest's ``extra`` normalised so that a missing key shows as "nothing to report"
+rather than a template error. ``docs/templates.md`` lists every variable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from monitor.core import columns as c
+from monitor.core.status import SEVERITY_OF, STATUSES
+from monitor.messages.model import AlertItem, Notification
+
+SEVERITY_RANK = {"critical": 2, "warning": 1, "ok": 0}
+
+# keys of each entry of extra["missing"], with what stands in when a key is absent
+MISSING_KEYS = {"region_name": None, "indicator_name": None, "period": None, "due_date": None,
+                "days_overdue": None}
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One alert as a template sees it."""
+
+    item: AlertItem
+    a: dict[str, Any]  # the assessment, every key of ASSESSMENT_COLUMNS present
+    starts_at: datetime
+    ends_at: datetime | None
+    days: int  # whole days it has been firing (until it resolved, for resolved alerts)
+
+    @property
+    def alert(self):
+        return self.item.alert
+
+    @property
+    def state(self) -> str:
+        return self.item.state
+
+    @property
+    def new(self) -> bool:
+        return self.item.new
+
+    @property
+    def severity(self) -> str:
+        return self.item.alert.severity
+
+    @property
+    def status(self) -> str | None:
+        return self.a[c.STATUS]
+
+    @property
+    def summary(self) -> str:
+        return self.item.alert.summary
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.item.alert.labels
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """``notification.extra`` of a digest, normalised (see docs/templates.md, "Digest")."""
+
+    as_of: Any = None
+    regions: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)  # region, [(status, n)]
+    totals: list[tuple[str, int]] = field(default_factory=list)  # [(status, n)] over all regions
+    by_severity: dict[str, int] = field(default_factory=dict)  # critical / warning / ok → n
+    total: int = 0
+    worst: list[dict[str, Any]] = field(default_factory=list)  # assessments, worst first
+    missing: list[dict[str, Any]] = field(default_factory=list)  # who has not reported
+
+
+def full_assessment(assessment: dict[str, Any] | None) -> dict[str, Any]:
+    """Every documented assessment key, ``None`` where absent; NaN becomes ``None``; extra keys are kept."""
+    out: dict[str, Any] = dict.fromkeys(c.ASSESSMENT_COLUMNS)
+    for key, value in (assessment or {}).items():
+        out[key] = None if isinstance(value, float) and math.isnan(value) else value
+    return out
+
+
+def _pace_key(pace: Any) -> tuple[int, float]:
+    return (1, 0.0) if pace is None else (0, float(pace))
+
+
+def rank_key(severity: str | None, assessment: dict[str, Any]) -> tuple:
+    """Sort key: worst severity first, then the lowest pace, unknown pace last, then region and indicator."""
+    return (
+        -SEVERITY_RANK.get(severity or "", 0),
+        _pace_key(assessment.get(c.PACE)),
+        str(assessment.get(c.REGION_CODE) or ""),
+        str(assessment.get(c.INDICATOR_NAME) or assessment.get(c.INDICATOR_ID) or ""),
+    )
+
+
+def _local(moment: datetime | None, now: datetime) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # naive times are taken as UTC, as the alert store writes them
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(now.tzinfo) if now.tzinfo is not None else moment
+
+
+def item_view(item: AlertItem, now: datetime) -> ItemView:
+    starts_at = _local(item.starts_at, now)
+    ends_at = _local(item.ends_at, now)
+    until = ends_at if ends_at is not None else (_local(now, now) or now)
+    days = max(0, (until - starts_at).days) if starts_at is not None else 0
+    return ItemView(item=item, a=full_assessment(item.alert.assessment), starts_at=starts_at, ends_at=ends_at,
+                    days=days)
+
+
+def worst_first(items: list[AlertItem], now: datetime) -> list[ItemView]:
+    views = [item_view(item, now) for item in items]
+    return sorted(views, key=lambda v: rank_key(v.severity, v.a))
+
+
+def _regions(views: list[ItemView], group_labels: dict[str, str]) -> list[str]:
+    names: list[str] = []
+    for view in views:
+        name = view.a[c.REGION_NAME] or view.labels.get("region")
+        if name and name not in names:
+            names.append(name)
+    if not names and group_labels.get("region"):
+        names.append(group_labels["region"])
+    return names
+
+
+def _status_order(status: str) -> int:
+    return STATUSES.index(status) if status in STATUSES else len(STATUSES)
+
+
+def _digest_rank(status: str) -> tuple[int, int]:
+    """Order of status counts in a digest: critical statuses first, then warnings, then the rest."""
+    return (-SEVERITY_RANK.get(SEVERITY_OF.get(status, "ok"), 0), _status_order(status))
+
+
+def digest_view(extra: dict[str, Any]) -> DigestView:
+    """Normalise a digest's ``extra``: ``counts`` {region: {status: n}}, ``worst`` [assessment], ``missing``
+    [{region_name, indicator_name, period, due_date, days_overdue}], ``as_of`` (date or text)."""
+    counts = extra.get("counts") or {}
+    regions = []
+    totals: Counter[str] = Counter()
+    for region, by_status in counts.items():
+        cleaned = {str(s): int(n) for s, n in (by_status or {}).items() if n}
+        totals.update(cleaned)
+        regions.append((str(region), sorted(cleaned.items(), key=lambda kv: _digest_rank(kv[0]))))
+    by_severity: Counter[str] = Counter()
+    for status, n in totals.items():
+        by_severity[SEVERITY_OF.get(status, "ok")] += n
+    worst = [full_assessment(row) for row in extra.get("worst") or []]
+    worst.sort(key=lambda row: rank_key(row[c.SEVERITY], row))
+    missing = [{**MISSING_KEYS, **row} for row in extra.get("missing") or []]
+    missing.sort(key=lambda row: (str(row["region_name"] or ""), -(row["days_overdue"] or 0)))
+    return DigestView(
+        as_of=extra.get("as_of"),
+        regions=regions,
+        totals=sorted(totals.items(), key=lambda kv: _digest_rank(kv[0])),
+        by_severity={"critical": by_severity["critical"], "warning": by_severity["warning"],
+                     "ok": by_severity["ok"]},
+        total=sum(totals.values()),
+        worst=worst,
+        missing=missing,
+    )
+
+
+def build_context(notification: Notification) -> dict[str, Any]:
+    """Every variable a template may use (docs/templates.md, "Variables")."""
+    now = notification.now
+    views = worst_first(notification.items, now)
+    firing = [v for v in views if v.state == "firing"]
+    resolved = [v for v in views if v.state == "resolved"]
+    listed = resolved if notification.kind == "resolved" else firing
+    severities = Counter(v.severity for v in listed)
+    statuses = Counter(v.status for v in listed if v.status)
+    worst = max((v.severity for v in listed), key=lambda s: SEVERITY_RANK.get(s, 0), default="ok")
+    as_of = notification.extra.get("as_of")
+    return {
+        "notification": notification,
+        "kind": notification.kind,
+        "receiver": notification.receiver,
+        "group_labels": dict(notification.group_labels),
+        "now": now,
+        "extra": dict(notification.extra),
+        "items": views,
+        "firing": firing,
+        "resolved": resolved,
+        "listed": listed,
+        "regions": _regions(listed or views, notification.group_labels),
+        "severity": worst,
+        "count": {"total": len(listed), "critical": severities["critical"], "warning": severities["warning"],
+                  "new": sum(1 for v in listed if v.new)},
+        "status_counts": dict(sorted(statuses.items(), key=lambda kv: _digest_rank(kv[0]))),
+        "days": max((v.days for v in firing), default=0),
+        "as_of": as_of if isinstance(as_of, (date, str)) else now.date(),
+        "digest": digest_view(notification.extra),
+    }

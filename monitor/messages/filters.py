@@ -1,0 +1,172 @@
+"""Jinja2 filters for message templates: escaping per markdown flavour, numbers as the check table shows them.
+
+Escaping. Values that came from plan files or submitted files (indicator and region names, periods, notes, alert
+summaries) must not be able to mention people, add links or change the formatting of a robot message. Instead of
+backslash escapes, which the robots' markdown dialects do not reliably honour, ``md_escape`` replaces the
+characters that carry meaning with their full-width look-alikes (``*`` → ``＊``, ``<`` → ``＜``, ``@`` → ``＠``,
+``[`` → ``［`` …). They read naturally in Chinese text and no client interprets them. It also collapses line breaks
+into spaces (so a value cannot start a heading, quote or list) and defangs URL schemes (``http://`` →
+``http：//``) so that clients do not turn them into links.
+
+Numbers follow ``monitor/report/check.py`` exactly: up to four decimals with trailing zeros dropped and thousands
+separators (``num``), one decimal for percentages (``pct``: 0.9512 → ``95.1%``), and the yearly rate still needed
+as ``+4家/年`` on a linear path or ``+17.1%/年`` on a compound one (``rate``). A missing value shows as ``—``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from typing import Any, Callable
+
+from markupsafe import Markup, escape
+
+from monitor.core.status import SEVERITY_LABEL, STATUS_LABEL
+
+MISSING = "—"
+
+FLAVOURS = ("wecom", "dingtalk", "feishu", "text", "html")
+
+_MARKDOWN = str.maketrans({
+    "*": "＊", "_": "＿", "`": "｀", "~": "～", "[": "［", "]": "］", "<": "＜", ">": "＞",
+    "#": "＃", "|": "｜", "@": "＠",
+})
+# the robots' markdown (and Feishu post "md" elements) all treat the same characters specially, so the three
+# flavours share one table today; keeping them apart lets one change without touching the others
+_TABLES = {"wecom": _MARKDOWN, "dingtalk": _MARKDOWN, "feishu": _MARKDOWN, "text": None, "html": None}
+
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\x85\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_SPACES = re.compile(r" {2,}")
+_URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
+_ENTITY = re.compile(r"&(?=#?[0-9a-z]+;)", re.IGNORECASE)
+
+SEVERITY_MARKER = {"critical": "🔴", "warning": "🟠", "ok": "🟢", "resolved": "✅"}
+
+
+def oneline(value: Any) -> str:
+    """The value as one line of plain text: line breaks and control characters become single spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        value = value.unescape()
+    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", str(value)))
+    return _SPACES.sub(" ", text).strip()
+
+
+def md_escape(value: Any, flavour: str) -> str:
+    """``value`` made inert for ``flavour``: wecom, dingtalk or feishu (markdown and mentions), text (one line of
+    plain text) or html (one line, HTML-escaped and marked safe).
+
+    The html flavour matters in macros shared with ``.html`` templates: Jinja2 marks a macro's output safe when
+    an autoescaping template calls it, even when the macro itself lives in a non-HTML file, so such macros must
+    escape their values themselves.
+    """
+    if flavour not in _TABLES:
+        raise ValueError(f"unknown markdown flavour {flavour!r} (expected one of {', '.join(FLAVOURS)})")
+    text = oneline(value)
+    if flavour == "html":
+        return escape(text)
+    table = _TABLES[flavour]
+    if table is None:
+        return text
+    text = _ENTITY.sub("＆", text)
+    text = _URL_SCHEME.sub(r"\1：", text)
+    return text.translate(table)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value)))
+
+
+def num(value: Any, digits: int = 4) -> str:
+    """Up to ``digits`` decimals, trailing zeros dropped, thousands separated: 1346.52168 → ``1,346.5217``."""
+    if _missing(value):
+        return MISSING
+    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def signed(value: Any, digits: int = 4) -> str:
+    """Like ``num`` with an explicit ``+`` for positive values: -0.0408 → ``-0.0408``, 3.4 → ``+3.4``."""
+    text = num(value, digits)
+    if text in (MISSING, "0") or text.startswith("-"):
+        return text
+    return "+" + text
+
+
+def pct(value: Any, sign: bool = False) -> str:
+    """A fraction as a percentage with one decimal: 0.9512 → ``95.1%`` (``+95.1%`` with ``sign=True``)."""
+    if _missing(value):
+        return MISSING
+    text = f"{value * 100:.1f}%"
+    if text == "-0.0%":
+        text = "0.0%"
+    return "+" + text if sign and value > 0 and text != "0.0%" else text
+
+
+def qty(value: Any, unit: Any = None, sign: bool = False) -> str:
+    """A number with its unit, no space, as the check table writes rates: ``0.2408亿元``, ``31家``, ``0.678%``."""
+    text = signed(value) if sign else num(value)
+    if text == MISSING or not unit:
+        return text
+    return text + str(unit)
+
+
+def rate(value: Any, trajectory: Any, unit: Any = None, sign: bool = True) -> str:
+    """The yearly change still needed: ``+17.1%/年`` on a compound path, ``+4家/年`` on a linear one."""
+    if _missing(value):
+        return MISSING
+    if trajectory == "compound":
+        return pct(value, sign=sign) + "/年"
+    return (signed(value) if sign else num(value)) + (str(unit) if unit else "") + "/年"
+
+
+def status_label(status: Any) -> str:
+    """The plan-language name of a status: off_track → 明显滞后."""
+    return STATUS_LABEL.get(status, str(status) if status else MISSING)
+
+
+def severity_label(severity: Any) -> str:
+    """critical → 严重, warning → 预警, ok → 正常."""
+    return SEVERITY_LABEL.get(severity, str(severity) if severity else MISSING)
+
+
+def marker(severity: Any) -> str:
+    """An emoji that shows the severity at a glance: 🔴 critical, 🟠 warning, 🟢 ok, ✅ resolved."""
+    return SEVERITY_MARKER.get(severity, "")
+
+
+def when(value: Any) -> str:
+    """A time as ``2025-07-01 09:30`` (already in the notification's timezone), a date as ``2025-07-01``."""
+    if value is None:
+        return MISSING
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return oneline(value)
+
+
+def day(value: Any) -> str:
+    """The date part only: ``2025-07-01``."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return when(value)
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "md_escape": md_escape,
+    "oneline": oneline,
+    "num": num,
+    "signed": signed,
+    "pct": pct,
+    "qty": qty,
+    "rate": rate,
+    "status_label": status_label,
+    "severity_label": severity_label,
+    "marker": marker,
+    "when": when,
+    "day": day,
+}

@@ -1,0 +1,155 @@
+"""The alerting pipeline: assessments → alerts → state and messages → outbox → delivery.
+
+Composition only: the decisions are in monitor.alerts (pure), the words in monitor.messages, the I/O in
+monitor.storage and monitor.delivery. ``now`` and ``clock`` come from the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone, tzinfo
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from monitor.alerts.evaluate import aliases_from_plans, evaluate
+from monitor.alerts.inhibit import inhibit
+from monitor.alerts.lifecycle import Current, Evaluation, PlannedMessage, Routing, plan_messages
+from monitor.alerts.model import Alert
+from monitor.alerts.receivers import ReceiversFile, load_receivers
+from monitor.alerts.rules import Rule, load_rules
+from monitor.alerts.silences import silenced_by
+from monitor.channels.base import Channel, Message
+from monitor.core import columns as c
+from monitor.delivery.channels import build_channels
+from monitor.delivery.deliver import DeliveryReport, deliver_due
+from monitor.messages.model import Notification
+from monitor.messages.render import Renderer
+from monitor.report.check import records
+from monitor.settings import Settings
+from monitor.storage import alert_store, outbox_store, plan_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """Rules, receivers and templates, loaded and checked together (and reloaded together by the daemon)."""
+
+    rules: list[Rule]
+    receivers: ReceiversFile
+    renderer: Renderer
+    tz: tzinfo = timezone.utc  # messages show times in it
+
+    @classmethod
+    def load(cls, settings: Settings) -> AlertConfig:
+        renderer = Renderer(settings.templates_dir)
+        renderer.validate_templates()
+        return cls(load_rules(settings.rules_dir), load_receivers(settings.receivers_file), renderer, settings.tz)
+
+    @property
+    def routing(self) -> Routing:
+        return Routing(
+            self.receivers.route,
+            frozenset(r.name for r in self.receivers.receivers if r.send_resolved),
+            {r.id: tuple(r.group_by) for r in self.rules if r.group_by is not None},
+            {r.id: r.repeat_interval for r in self.rules if r.repeat_interval is not None},
+        )
+
+
+@dataclass
+class AlertRun:
+    current: list[Current]
+    evaluation: Evaluation
+    messages: list[tuple[PlannedMessage, Message]]
+
+
+def current_alerts(config: AlertConfig, frame: pd.DataFrame, silences: list, now: datetime,
+                   rule_id: str | None = None, region_aliases: dict[str, str] | None = None) -> list[Current]:
+    """The alerts of an assessment, each marked with the silence or inhibition that holds it back."""
+    rules = [r for r in config.rules if rule_id is None or r.id == rule_id]
+    alerts: list[Alert] = evaluate(rules, frame, region_aliases=region_aliases)
+    _, inhibited = inhibit(alerts, config.receivers.inhibitions)
+    held = {a.fingerprint for a in inhibited}
+    out = []
+    for alert in alerts:
+        silence = silenced_by(alert, silences, now)
+        out.append(Current(alert, silence.id if silence is not None else None, alert.fingerprint in held))
+    return out
+
+
+def scope_of(frame: pd.DataFrame) -> set[tuple[str, str, str]]:
+    return set(zip(frame[c.PLAN_ID], frame[c.REGION_CODE], frame[c.INDICATOR_ID]))
+
+
+def render(config: AlertConfig, planned: PlannedMessage, now: datetime) -> Message:
+    kind = config.receivers.receiver(planned.receiver).kind
+    notification = Notification(planned.kind, planned.receiver, planned.group_labels, planned.items,
+                                now.astimezone(config.tz))
+    return config.renderer.render(notification, kind)
+
+
+def evaluate_alerts(engine: Engine, config: AlertConfig, frame: pd.DataFrame, now: datetime, *,
+                    fresh: bool = False, rule_id: str | None = None) -> AlertRun:
+    """Decide alerts and messages without writing anything. ``fresh`` ignores what was sent before."""
+    with engine.connect() as conn:
+        silences = alert_store.all_silences(conn)
+        stored = {} if fresh else alert_store.stored_alerts(conn)
+        notices = {} if fresh else alert_store.stored_notices(conn)
+        aliases = aliases_from_plans(plan_store.stored_plans(conn))
+    current = current_alerts(config, frame, silences, now, rule_id, aliases)
+    evaluation = plan_messages(current, stored, notices, config.routing, scope_of(frame), now)
+    messages = with_latest_assessment(evaluation.messages, frame)
+    return AlertRun(current, evaluation, [(m, render(config, m, now)) for m in messages])
+
+
+def with_latest_assessment(messages: list[PlannedMessage], frame: pd.DataFrame) -> list[PlannedMessage]:
+    """Resolved items show the assessment that cleared them, not the one they fired with."""
+    wanted = {(i.alert.plan_id, i.alert.region_code, i.alert.indicator_id)
+              for m in messages for i in m.items if i.state == "resolved"}
+    if not wanted:
+        return messages
+    keys = list(zip(frame[c.PLAN_ID], frame[c.REGION_CODE], frame[c.INDICATOR_ID]))
+    rows = [n for n, key in enumerate(keys) if key in wanted]
+    latest = dict(zip([keys[n] for n in rows], records(frame.iloc[rows])))
+    out = []
+    for message in messages:
+        items = []
+        for item in message.items:
+            key = (item.alert.plan_id, item.alert.region_code, item.alert.indicator_id)
+            if item.state == "resolved" and key in latest:
+                item = replace(item, alert=replace(item.alert, assessment=latest[key]))
+            items.append(item)
+        out.append(replace(message, items=items))
+    return out
+
+
+def record(engine: Engine, run: AlertRun, channels: Mapping[str, Channel], now: datetime) -> int:
+    """Store the new alert states, the notices and every message part in one transaction; returns parts."""
+    parts = 0
+    with engine.begin() as conn:
+        alert_store.save_evaluation(conn, run.evaluation, run.current, now)
+        for planned, message in run.messages:
+            channel = channels[planned.receiver]
+            payloads = channel.parts(message)
+            outbox_store.enqueue(
+                conn, receiver=planned.receiver, channel=channel.kind, target=channel.target(), kind=planned.kind,
+                group_key=planned.group_key, message=message, payloads=payloads, budget=channel.max_bytes,
+                fingerprints=[item.alert.fingerprint for item in planned.items], now=now)
+            parts += len(payloads)
+    return parts
+
+
+def notify(engine: Engine, settings: Settings, frame: pd.DataFrame, clock: Callable[[], datetime], *,
+           config: AlertConfig | None = None, channels: Mapping[str, Channel] | None = None,
+           environ: Mapping[str, str] | None = None) -> tuple[AlertRun, DeliveryReport]:
+    """assess → alert → enqueue → deliver, once (the cron path and the daemon's job)."""
+    config = config or AlertConfig.load(settings)
+    channels = channels if channels is not None else build_channels(config.receivers, settings.smtp, environ)
+    now = clock().astimezone(timezone.utc)
+    run = evaluate_alerts(engine, config, frame, now)
+    parts = record(engine, run, channels, now)
+    log.info("evaluation: %d alerts, %d messages, %d parts queued", len(run.current), len(run.messages), parts)
+    return run, deliver_due(engine, channels, clock)
