@@ -10,7 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MONITOR_PLANS_DIR=/app/config/plans \
     MONITOR_RULES_DIR=/app/rules \
     MONITOR_RECEIVERS_FILE=/app/config/receivers.yaml \
-    MONITOR_TIMEZONE=Asia/Shanghai
+    MONITOR_TIMEZONE=Asia/Shanghai \
+    MONITOR_LOCK_FILE=/data/monitor.lock
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -24,6 +25,10 @@ RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin moni
     && mkdir -p /data && chown monitor:monitor /data
 USER monitor
 VOLUME ["/data"]
+
+# for a container running `monitor run`: healthy while the active daemon's heartbeat is fresh and nothing has
+# failed persistently (`monitor health --help`); one-shot commands exit before the first check
+HEALTHCHECK --interval=30s --timeout=15s --start-period=60s --retries=3 CMD ["monitor", "health", "--quiet"]
 
 ENTRYPOINT ["monitor"]
 CMD ["check", "--help"]

@@ -30,6 +30,34 @@ class SmtpSettings(BaseModel):
     timeout: float = Field(20.0, description="Seconds to wait for the server.")
 
 
+class ScheduleSettings(BaseModel):
+    """When the daemon's jobs run (MONITOR_SCHEDULE__ASSESS, …): crontab fields in MONITOR_TIMEZONE, five
+    (minute hour day month weekday) or six with seconds first, e.g. "*/1 * * * * *" for every second in tests."""
+
+    assess: str = Field("0 9 * * mon-fri", description="Assess and notify (default weekdays 09:00).")
+    deliver: str = Field("*/30 * * * * *", description="Deliver the outbox (default every 30 seconds).")
+    reminders: str = Field("30 9 * * *", description="Submission reminders (default daily 09:30).")
+    digest: str = Field("0 9 * * mon", description="The digest to the digest receivers (default Mondays 09:00).")
+    inbox: str = Field("* * * * *", description="Ingest the inbox folder (default every minute).")
+    misfire_grace_seconds: int = Field(3600, description="A run missed by less than this still runs at start-up.")
+
+
+class InboxSettings(BaseModel):
+    """A folder where county staff (or a file share) drop submitted files (MONITOR_INBOX__PATH, …)."""
+
+    path: Path | None = Field(None, description="The folder; unset means no inbox job.")
+    settle_seconds: float = Field(5.0, description="A file must be unchanged this long before it is taken.")
+
+
+class ReminderSettings(BaseModel):
+    """The ladder of reminders for a figure that is due or late (MONITOR_REMINDERS__GRACE_DAYS, …)."""
+
+    before_days: int = Field(3, description="A notice this many days before the due date.")
+    grace_days: int = Field(7, description="After the due date, wait this long before the overdue reminder.")
+    every_days: int = Field(7, description="Then remind again every this many days.")
+    escalate_after: int = Field(3, description="After this many reminders the digest receivers are told too.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MONITOR_",
@@ -61,6 +89,12 @@ class Settings(BaseSettings):
         None, description="A folder of your own message templates; files there replace the bundled ones."
     )
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    inbox: InboxSettings = Field(default_factory=InboxSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    log_format: Literal["text", "json"] = Field("text", description="Log lines as plain text or one JSON object each.")
+    metrics_port: int | None = Field(None, description="Serve Prometheus metrics on this port (daemon only).")
+    lock_file: Path = Field(Path("data/monitor.lock"), description="With SQLite, keeps a second daemon out.")
 
     @field_validator("timezone")
     @classmethod

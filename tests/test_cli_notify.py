@@ -150,3 +150,20 @@ def test_an_email_receiver_gets_the_county_message_over_smtp(monitor, tmp_path, 
     subjects = sorted(str(email.header.make_header(email.header.decode_header(
         email.message_from_bytes(m.content)["Subject"]))) for m in smtp_server.mails)
     assert any("城口县" in s for s in subjects) and all(s.startswith("【") for s in subjects)
+
+
+def test_the_digest_puts_every_region_in_one_message_to_the_digest_receiver(monitor):
+    result = monitor("digest")
+    assert result.code == 0, result.err
+    titles = messages_in(result.out)
+    assert len(titles) == 1 and titles[0].startswith("【进度汇总】")
+    block = result.out.split("─" * 40)[1]
+    assert "城口县" in block and "秀山土家族苗族自治县" in block
+    status = monitor("outbox", "list", "--status", "sent")
+    assert "digest" in status.out
+
+
+def test_outbox_deliver_sends_what_is_due_once(monitor):
+    monitor("check", "--as-of", AS_OF, "--fail-on", "never", "--format", "csv")
+    result = monitor("outbox", "deliver")
+    assert result.code == 0 and "sent 0" in result.out

@@ -96,6 +96,9 @@ class ReceiversFile(_Strict):
     route: Route
     inhibit_rules: list[InhibitRule] | None = Field(
         None, description="Omitted: a critical alert hides the warning for the same plan, region and indicator.")
+    digest_receivers: list[str] | None = Field(
+        None, description="Who gets the weekly digest and escalated reminders; omitted: the top-level route's "
+        "receiver.")
 
     @model_validator(mode="after")
     def _names_resolve(self) -> ReceiversFile:
@@ -105,7 +108,7 @@ class ReceiversFile(_Strict):
             raise ValueError(f"receiver names must be unique: {', '.join(duplicated)}")
         if not self.route.receiver:
             raise ValueError("the top-level route needs a receiver (the default for every alert)")
-        unknown = sorted(receivers_named(self.route) - set(names))
+        unknown = sorted((receivers_named(self.route) | set(self.digest_receivers or [])) - set(names))
         if unknown:
             raise ValueError(f"routes name receivers that are not defined: {', '.join(unknown)}")
         return self
@@ -116,6 +119,10 @@ class ReceiversFile(_Strict):
                 return item
         raise ConfigError(f"no receiver named {name!r}; the receivers file defines "
                           + ", ".join(r.name for r in self.receivers))
+
+    @property
+    def digest_targets(self) -> list[str]:
+        return list(self.digest_receivers) if self.digest_receivers else [self.route.receiver or LOG_RECEIVER]
 
     @property
     def inhibitions(self) -> list[InhibitRule]:

@@ -90,15 +90,23 @@ def main() -> None:
 
 
 def _register() -> None:
-    from monitor.cli import actuals, alerts, check, config, plans
+    from monitor.cli import actuals, alerts, check, config, daemon, ops, plans
 
     cli.add_command(config.init)
     cli.add_command(config.config)
     cli.add_command(plans.plans)
     cli.add_command(actuals.actuals)
     cli.add_command(check.check)
+    cli.add_command(daemon.run)
+    cli.add_command(daemon.digest)
+    cli.add_command(ops.status)
+    cli.add_command(ops.health)
     for group in (alerts.rules, alerts.silence, alerts.receivers, alerts.notify, alerts.outbox):
         cli.add_command(group)
+    from monitor.cli.inbox import inbox
+    cli.add_command(inbox)
+    from monitor.cli.reminders import reminders
+    cli.add_command(reminders)
 
 
 _register()

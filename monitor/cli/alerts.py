@@ -260,6 +260,29 @@ def outbox_list(ctx: Context, status: str | None, limit: int) -> None:
     console.print("，".join(f"{k} {v}" for k, v in sorted(totals.items())) or "outbox is empty")
 
 
+@outbox.command("deliver")
+@pass_context
+def outbox_deliver(ctx: Context) -> None:
+    """Send what is due in the outbox once (the daemon does this every 30 seconds).
+
+    \b
+    Example:
+      monitor outbox deliver
+    """
+    from monitor.cli.daemon import job_context
+    from monitor.delivery.deliver import deliver_due
+    from monitor.jobs import run_recorded
+
+    job = job_context(ctx)
+    summary = run_recorded(job, "deliver", lambda c: _deliver_summary(deliver_due(c.engine, c.channels, c.clock)))
+    click.echo(summary)
+
+
+def _deliver_summary(report) -> str:  # type: ignore[no-untyped-def]
+    return (f"sent {report.sent}, retry {report.retried}, waiting {report.waiting}, failed {report.failed}, "
+            f"split {report.split}")
+
+
 @outbox.command("retry")
 @click.argument("outbox_id", type=int, required=False)
 @pass_context

@@ -19,7 +19,7 @@ Conventions, so a planner can check a number by hand:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from itertools import repeat
 from typing import NamedTuple
@@ -35,8 +35,8 @@ _EPS_T = 1e-9  # time comparisons, in years
 _REL_TOL = 1e-9  # value comparisons, relative to the target's magnitude
 _PACE_DECIMALS = 9  # pace is rounded before it meets a cut-off, so 0.95 on paper is 0.95 here
 _PROJECTION_WINDOW = 5.0  # years
-_FREQ_RANK = {"Y": 0, "Q": 1, "M": 2}
 _FIRST_PERIOD_END_MONTH = {"annual": 13, "quarterly": 4, "monthly": 2}
+_RANKED = ["Y", "Q"]  # a figure's rank is its frequency's position here: 0 yearly, 1 quarterly, 2 finer
 
 NOTE_BASELINE_FROM_FIRST = "基期值未知，以首个报送值为基期"
 NOTE_ONE_VALUE = "基期值未知且仅有一个报送值"
@@ -46,10 +46,9 @@ NOTE_NOTHING_DUE = "尚无到期应报数据"
 NOTE_KEEP_LEVEL = "目标为保持水平，按是否达到目标判断"
 NOTE_NO_MILESTONE = "基期晚于全部目标年份"
 
-_STATUS_NAMES = np.array(st.STATUSES, dtype=object)
-_STATUS_CODE = {name: code for code, name in enumerate(st.STATUSES)}
-_SEVERITIES = np.array([st.SEVERITY_OF.get(name, np.nan) for name in st.STATUSES], dtype=object)
 _STR = pd.Series(["text"]).dtype  # the dtype pandas gives a column of text
+# pandas 3 copies on write, so the result can share the series' text columns until either of them is changed
+_SHARE = int(pd.__version__.split(".")[0]) >= 3
 
 
 def assess(
@@ -80,7 +79,8 @@ def assess(
     t0 = s[c.BASELINE_YEAR].to_numpy(dtype=float) + 1.0
     plan_baseline = np.where(cumulative, 0.0, s[c.BASELINE].to_numpy(dtype=float))
 
-    obs = _observations_by_series(s, observations, as_of)
+    keys = {name: pd.factorize(s[name], use_na_sentinel=False) for name in (c.REGION_CODE, c.INDICATOR_ID, c.PLAN_ID)}
+    obs = _observations_by_series(keys, observations, as_of)
     obs = _running_totals(obs, observations[c.FREQ].to_numpy(dtype=object), cumulative, t0)
 
     sid, t_obs, v_obs = obs.sid, obs.t, obs.value
@@ -110,7 +110,7 @@ def assess(
     tb[estimated] = first_t[estimated]
 
     # milestone points; growth-rate series get one at the end of the plan
-    mt, mv = _milestone_arrays(s, milestones)
+    mt, mv = _milestone_arrays(keys, n, milestones)
     end_t = s[c.PLAN_END_YEAR].to_numpy(dtype=float) + 1.0
     rate = s[c.GROWTH_PERCENT].to_numpy(dtype=float) / 100.0
     mt[growth, :] = np.inf
@@ -155,7 +155,8 @@ def assess(
 
     # the value that settles a milestone that has passed: the latest at or before it
     year_end = np.abs(t_obs - np.round(t_obs)) < _EPS_T  # a year, a fourth quarter or a December
-    verdict_value = _value_at_or_before(obs, year_end, n, np.where(after_last, target_t, np.inf))
+    settling = year_end & (obs.t <= np.where(after_last, target_t, np.inf)[obs.sid] + _EPS_T)
+    verdict_value = _edge(obs, settling, n, last=True)[1]
     verdict_value = np.where(np.isfinite(verdict_value), verdict_value, actual)
     judged = np.where(after_last, verdict_value, actual)
     tol = _REL_TOL * np.maximum(1.0, np.abs(target))
@@ -187,63 +188,57 @@ def assess(
         st.NO_DATA, st.NOT_ASSESSABLE, st.ACHIEVED, st.NOT_ASSESSABLE, st.NOT_ASSESSABLE, st.NOT_ASSESSABLE,
         st.NOT_ASSESSABLE, st.MISSED, st.ON_TRACK, st.REGRESSING, st.ON_TRACK, st.BEHIND, st.OFF_TRACK,
     ]
-    status_code = np.select(conditions, [_STATUS_CODE[x] for x in choices], default=_STATUS_CODE[st.REGRESSING])
-    status = _STATUS_NAMES[status_code]
+    status = np.select(conditions, _status_codes(*choices), default=_status_codes(st.REGRESSING)[0])
     notes = [
         "", NOTE_NOTHING_DUE, "", NOTE_NO_MILESTONE, NOTE_BEFORE_BASELINE, NOTE_NOT_POSITIVE,
-        NOTE_ONE_VALUE, "", NOTE_KEEP_LEVEL, NOTE_KEEP_LEVEL, "",
+        NOTE_ONE_VALUE, "", NOTE_KEEP_LEVEL, NOTE_KEEP_LEVEL,
     ]
-    note = np.array(notes, dtype=object)[np.select(conditions[: len(notes) - 1], range(len(notes) - 1), -1)]
-    note = np.where(estimated & (note == ""), NOTE_BASELINE_FROM_FIRST, note)
+    notes += ["", NOTE_BASELINE_FROM_FIRST]  # when no condition holds; where an empty note gives way to it
+    note = np.select(conditions[: len(notes) - 2], range(len(notes) - 2), default=len(notes) - 2)
+    note = np.where(estimated & (np.array(notes) == "")[note], len(notes) - 1, note)
 
-    projected, required = _projection(
-        obs, year_end, n, actual, t_eval, baseline, tb, target, target_t, compound, has
-    )
-    settled = np.isin(status_code, [_STATUS_CODE[x] for x in (st.ACHIEVED, st.MISSED, st.NO_DATA, st.NOT_ASSESSABLE)])
-    required[settled] = np.nan
-    unassessable = np.isin(status_code, [_STATUS_CODE[st.NO_DATA], _STATUS_CODE[st.NOT_ASSESSABLE]]) & ~has
+    projected, required = _projection(obs, year_end, n, actual, t_eval, baseline, tb, target, target_t, compound, has)
+    required[np.isin(status, _status_codes(st.ACHIEVED, st.MISSED, st.NO_DATA, st.NOT_ASSESSABLE))] = np.nan
+    unassessable = np.isin(status, _status_codes(st.NO_DATA, st.NOT_ASSESSABLE)) & ~has
     for arr in (expected, gap, shortfall, progress, projected):
         arr[unassessable] = np.nan
 
     target_year = np.where(np.isfinite(target_t), target_t - 1.0, np.nan)
-    return pd.DataFrame(
-        {
-            c.PLAN_ID: _text(s[c.PLAN_ID]),
-            c.REGION_CODE: _text(s[c.REGION_CODE]),
-            c.REGION_NAME: _text(s[c.REGION_NAME]),
-            c.INDICATOR_ID: _text(s[c.INDICATOR_ID]),
-            c.INDICATOR_NAME: _text(s[c.INDICATOR_NAME]),
-            c.UNIT: _text(s[c.UNIT]),
-            c.DIRECTION: np.array(["higher", "lower"], dtype=object)[(direction < 0).astype(int)],
-            c.KIND: _text(s[c.KIND]),
-            c.TRAJECTORY: np.array(["linear", "compound"], dtype=object)[compound.astype(int)],
-            c.BINDING: _text(s[c.BINDING]) if c.BINDING in s else None,
-            c.PERIOD: period,
-            c.T: t,
-            c.BASELINE: np.where(np.isfinite(baseline), baseline, np.nan),
-            c.BASELINE_ESTIMATED: estimated,
-            c.TARGET: target,
-            c.TARGET_YEAR: pd.arrays.IntegerArray(
-                np.where(np.isfinite(target_year), target_year, 0).astype(np.int64), ~np.isfinite(target_year)
-            ),
-            c.EXPECTED: expected,
-            c.ACTUAL: actual,
-            c.GAP: gap,
-            c.SHORTFALL: shortfall,
-            c.PACE: pace,
-            c.PROGRESS: progress,
-            c.PROJECTED: projected,
-            c.REQUIRED_RATE: required,
-            c.STATUS: status,
-            c.SEVERITY: _SEVERITIES[status_code],
-            c.NOTE: note,
-        }
-    )
+    text = [c.PLAN_ID, c.REGION_CODE, c.REGION_NAME, c.INDICATOR_ID, c.INDICATOR_NAME, c.UNIT, c.KIND]
+    result = {name: _text(s[name]) for name in text} | {
+        c.BINDING: _text(s[c.BINDING]) if c.BINDING in s else None,
+        c.DIRECTION: _labels(["higher", "lower"], direction < 0),
+        c.TRAJECTORY: _labels(["linear", "compound"], compound),
+        c.PERIOD: period,
+        c.T: t,
+        c.BASELINE: np.where(np.isfinite(baseline), baseline, np.nan),
+        c.BASELINE_ESTIMATED: estimated,
+        c.TARGET: target,
+        c.TARGET_YEAR: pd.arrays.IntegerArray(
+            np.where(np.isfinite(target_year), target_year, 0).astype(np.int64), ~np.isfinite(target_year)
+        ),
+        c.EXPECTED: expected, c.ACTUAL: actual, c.GAP: gap, c.SHORTFALL: shortfall, c.PACE: pace,
+        c.PROGRESS: progress, c.PROJECTED: projected, c.REQUIRED_RATE: required,
+        c.STATUS: _labels(st.STATUSES, status),
+        c.SEVERITY: _labels([st.SEVERITY_OF[name] for name in st.STATUSES], status),
+        c.NOTE: _labels(notes, note),
+    }
+    return pd.DataFrame({name: result[name] for name in c.ASSESSMENT_COLUMNS}, copy=not _SHARE)
+
+
+def _status_codes(*names: str) -> list[int]:
+    """Positions of statuses in :data:`status.STATUSES`, which number them here."""
+    return [st.STATUSES.index(name) for name in names]
+
+
+def _labels(labels: Sequence[str], codes: np.ndarray) -> object:
+    """A text column of ``labels[code]``, made without checking every value again."""
+    return pd.array(np.array(labels, dtype=object), dtype=_STR).take(codes.astype(np.int64))
 
 
 def _text(column: pd.Series) -> object:
     """A text column as the result frame takes it: as it is when already text, else as an array to infer from."""
-    return column.array if column.dtype == _STR else column.to_numpy()
+    return column if column.dtype == _STR else column.to_numpy()
 
 
 class _Obs(NamedTuple):
@@ -259,31 +254,25 @@ class _Obs(NamedTuple):
         return _Obs(*(column[index] for column in self))
 
 
-def _observations_by_series(s: pd.DataFrame, observations: pd.DataFrame, as_of: date) -> _Obs:
-    """Observations up to the as-of date with a finite value, keyed by series position and sorted."""
+def _observations_by_series(keys: dict[str, tuple], observations: pd.DataFrame, as_of: date) -> _Obs:
+    """Observations up to the as-of date with a finite value, keyed by series position and sorted.
+
+    ``keys`` has the series' key columns as ``pd.factorize`` gives them.
+    """
     ends = pd.to_datetime(observations[c.PERIOD_END]).to_numpy()
     values = observations[c.VALUE].to_numpy(dtype=float)
     rows = np.flatnonzero((ends <= np.datetime64(pd.Timestamp(as_of))) & np.isfinite(values))
-    everything = len(rows) == len(observations)
-    series_key, obs_key, size = _pair_keys(
-        [s[c.REGION_CODE], s[c.INDICATOR_ID]],
-        [_objects(observations[c.REGION_CODE], None if everything else rows),
-         _objects(observations[c.INDICATOR_ID], None if everything else rows)],
+    pick = slice(None) if len(rows) == len(values) else rows  # a view, not a copy, when every row counts
+    matched, sid = _join(
+        [keys[c.REGION_CODE], keys[c.INDICATOR_ID]],
+        [observations[name].to_numpy(dtype=object)[pick] for name in (c.REGION_CODE, c.INDICATOR_ID)],
     )
-    matched, sid = _match(series_key, obs_key, size)
     rows = rows[matched]
     day = ends[rows].astype("datetime64[D]").astype(np.int64)
     freq = observations[c.FREQ].to_numpy(dtype=object)
-    order = _time_order(sid, day, lambda at: _freq_rank(freq[rows[at]]))
+    order = _time_order(sid, day, lambda at: _lookup(freq[rows[at]], _RANKED))
     sid, day, rows = sid[order], day[order], rows[order]
-    t = _per_day(day, lambda days: decimal_years_of_days(days.astype("datetime64[D]")))
-    return _Obs(sid, day, t, values[rows], rows)
-
-
-def _objects(column: pd.Series, rows: np.ndarray | None) -> np.ndarray:
-    """The values of a column as Python objects, at ``rows`` (all of them for None)."""
-    values = column.to_numpy(dtype=object)
-    return values if rows is None else values[rows]
+    return _Obs(sid, day, _decimal_years(day), values[rows], rows)
 
 
 def _per_day(day: np.ndarray, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -293,42 +282,38 @@ def _per_day(day: np.ndarray, compute: Callable[[np.ndarray], np.ndarray]) -> np
     return compute(np.arange(day.min(), day.max() + 1))[day - day.min()]
 
 
-def _pair_keys(series: list[pd.Series], other: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
-    """Integer keys in ``[0, size)`` for a multi-column key, equal where the values are.
+def _decimal_years(day: np.ndarray) -> np.ndarray:
+    """Days since 1970 as decimal years."""
+    return _per_day(day, lambda days: decimal_years_of_days(days.astype("datetime64[D]")))
 
-    Each column is numbered by the values the series have, plus one number for any other value, so a key of the
-    other frame that no series has is never equal to a series key.
+
+def _lookup(values: np.ndarray, uniques: pd.Index | list[str]) -> np.ndarray:
+    """Position of each value among ``uniques``, ``len(uniques)`` where absent; missing values match each other.
+
+    The values are numbered first (pandas does this fast for an object array of text), so only the distinct
+    ones are looked up.
     """
-    series_key = np.zeros(len(series[0]), dtype=np.int64)
+    uniques = np.asarray(uniques, dtype=object)
+    position = dict(zip(uniques.tolist(), range(len(uniques))))
+    codes, distinct = pd.factorize(values)  # missing values get -1, and so the last entry of ``found``
+    found = np.fromiter(map(position.get, distinct, repeat(len(uniques))), dtype=np.int64, count=len(distinct))
+    na = np.flatnonzero(pd.isna(uniques))
+    return np.append(found, na[0] if len(na) else len(uniques))[codes]
+
+
+def _join(series: list[tuple], other: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (row, series position) whose key columns are equal, by row and then position: an inner merge.
+
+    ``series`` has the series' key columns as ``pd.factorize`` gives them, ``other`` the other frame's. Each column
+    is numbered by the values the series have, plus one number for any other value, which no series key has.
+    """
+    series_key = np.zeros(len(series[0][0]), dtype=np.int64)
     other_key = np.zeros(len(other[0]), dtype=np.int64)
     size = 1
-    for series_column, other_column in zip(series, other):
-        codes, uniques = pd.factorize(series_column, use_na_sentinel=False)
+    for (codes, uniques), column in zip(series, other):
         series_key = series_key * (len(uniques) + 1) + codes
-        other_key = other_key * (len(uniques) + 1) + _lookup(other_column, uniques)
+        other_key = other_key * (len(uniques) + 1) + _lookup(column, uniques)
         size *= len(uniques) + 1
-    return series_key, other_key, size
-
-
-def _lookup(values: np.ndarray, uniques: pd.Index) -> np.ndarray:
-    """Position of each value among ``uniques``, ``len(uniques)`` where absent.
-
-    A dictionary beats hashing in pandas here, and a run of equal neighbours is looked up once.
-    """
-    position = {value: k for k, value in enumerate(uniques)}
-    head = np.ones(len(values), dtype=bool)
-    np.not_equal(values[1:], values[:-1], out=head[1:])
-    at = np.flatnonzero(head)
-    codes = np.fromiter(map(position.get, values[at], repeat(len(uniques))), dtype=np.int64, count=len(at))
-    na = np.flatnonzero(pd.isna(uniques))
-    if len(na):  # missing keys match each other, as in a merge, but NaN is not equal to itself
-        absent = np.flatnonzero(codes == len(uniques))
-        codes[absent[pd.isna(values[at[absent]])]] = na[0]
-    return np.repeat(codes, np.diff(np.append(at, len(values))))
-
-
-def _match(series_key: np.ndarray, other_key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (row, series position) with equal keys, by row and then position: an inner merge, by integers."""
     if size > 4 * (len(series_key) + len(other_key)):  # sparse keys: number the ones the series have
         uniques, series_key = np.unique(series_key, return_inverse=True)
         at = np.clip(np.searchsorted(uniques, other_key), 0, len(uniques) - 1)
@@ -363,15 +348,6 @@ def _time_order(sid: np.ndarray, day: np.ndarray, rank_of: Callable[[np.ndarray]
     return order
 
 
-def _freq_rank(letters: np.ndarray) -> np.ndarray:
-    """0 for yearly, 1 for quarterly, 2 for monthly (and anything else) figures."""
-    rank = np.full(len(letters), 2, dtype=np.int8)
-    for letter, value in _FREQ_RANK.items():
-        if value < 2:
-            rank[letters == letter] = value
-    return rank
-
-
 def _running_totals(obs: _Obs, freq: np.ndarray, cumulative: np.ndarray, t0: np.ndarray) -> _Obs:
     """Replace the flows of cumulative series by running totals since the plan start.
 
@@ -384,7 +360,7 @@ def _running_totals(obs: _Obs, freq: np.ndarray, cumulative: np.ndarray, t0: np.
     at = np.flatnonzero(is_cum)
     at = at[obs.t[at] > t0[obs.sid[at]] + _EPS_T]
     sid = obs.sid[at]
-    rank = _freq_rank(freq[obs.row[at]])
+    rank = _lookup(freq[obs.row[at]], _RANKED)
     month = _per_day(obs.day[at] - 1, lambda days: days.astype("datetime64[D]").astype("datetime64[M]").astype(int))
     year, quarter = month // 12, month // 3  # of the period's last day, counted from 1970
     best_year = _run_min(rank, sid, year)
@@ -400,35 +376,28 @@ def _running_totals(obs: _Obs, freq: np.ndarray, cumulative: np.ndarray, t0: np.
 
 def _run_min(values: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     """For each row, the minimum of ``values`` over its run of rows with equal keys."""
-    if len(values) == 0:
-        return values
-    change = np.zeros(len(values), dtype=bool)
-    change[0] = True
-    for key in keys:
-        change[1:] |= key[1:] != key[:-1]
-    starts = np.flatnonzero(change)
-    return np.repeat(np.minimum.reduceat(values, starts), np.diff(np.append(starts, len(values))))
+    first, last = _group_bounds(*keys)
+    return np.repeat(np.minimum.reduceat(values, first), last - first + 1) if len(values) else values
 
 
-def _group_bounds(sorted_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First and last positions of each run of equal ids in a sorted array."""
-    if len(sorted_ids) == 0:
+def _group_bounds(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last positions of each run of rows with equal keys (in arrays sorted by them)."""
+    if len(keys[0]) == 0:
         empty = np.array([], dtype=int)
         return empty, empty
-    change = np.flatnonzero(sorted_ids[1:] != sorted_ids[:-1])
-    first = np.concatenate([[0], change + 1])
-    last = np.concatenate([change, [len(sorted_ids) - 1]])
-    return first, last
+    change = np.zeros(len(keys[0]) - 1, dtype=bool)
+    for key in keys:
+        change |= key[1:] != key[:-1]
+    change = np.flatnonzero(change)
+    return np.concatenate([[0], change + 1]), np.concatenate([change, [len(keys[0]) - 1]])
 
 
-def _milestone_arrays(s: pd.DataFrame, milestones: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _milestone_arrays(keys: dict[str, tuple], n: int, milestones: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Milestone times (year + 1) and values as (n, K) arrays padded with inf / NaN, by year within a row."""
-    n = len(s)
-    series_key, milestone_key, size = _pair_keys(
-        [s[c.PLAN_ID], s[c.INDICATOR_ID]],
-        [milestones[c.PLAN_ID].to_numpy(dtype=object), milestones[c.INDICATOR_ID].to_numpy(dtype=object)],
+    rows, sid = _join(
+        [keys[c.PLAN_ID], keys[c.INDICATOR_ID]],
+        [milestones[name].to_numpy(dtype=object) for name in (c.PLAN_ID, c.INDICATOR_ID)],
     )
-    rows, sid = _match(series_key, milestone_key, size)
     year = milestones[c.YEAR].to_numpy(dtype=float)[rows]
     value = milestones[c.VALUE].to_numpy(dtype=float)[rows]
     order = np.lexsort((year, sid))
@@ -444,14 +413,8 @@ def _milestone_arrays(s: pd.DataFrame, milestones: pd.DataFrame) -> tuple[np.nda
 
 
 def _expected(
-    t: np.ndarray,
-    tb: np.ndarray,
-    baseline: np.ndarray,
-    mt: np.ndarray,
-    mv: np.ndarray,
-    passed: np.ndarray,
-    after_last: np.ndarray,
-    compound: np.ndarray,
+    t: np.ndarray, tb: np.ndarray, baseline: np.ndarray, mt: np.ndarray, mv: np.ndarray, passed: np.ndarray,
+    after_last: np.ndarray, compound: np.ndarray,
 ) -> np.ndarray:
     """E(t) on the piecewise path through the baseline and every milestone; flat after the last one."""
     rows = np.arange(len(t))
@@ -473,30 +436,9 @@ def _expected(
     return np.where(after_last, last_v, value)
 
 
-def _value_at_or_before(obs: _Obs, year_end: np.ndarray, n: int, limit_t: np.ndarray) -> np.ndarray:
-    """For each series, the latest year-end value with t at or before ``limit_t`` (NaN if none)."""
-    out = np.full(n, np.nan)
-    mask = year_end & (obs.t <= limit_t[obs.sid] + _EPS_T)
-    if not mask.any():
-        return out
-    kept_sid = obs.sid[mask]
-    _, last = _group_bounds(kept_sid)
-    out[kept_sid[last]] = obs.value[mask][last]
-    return out
-
-
 def _projection(
-    obs: _Obs,
-    year_end: np.ndarray,
-    n: int,
-    actual: np.ndarray,
-    t: np.ndarray,
-    baseline: np.ndarray,
-    tb: np.ndarray,
-    target: np.ndarray,
-    target_t: np.ndarray,
-    compound: np.ndarray,
-    has: np.ndarray,
+    obs: _Obs, year_end: np.ndarray, n: int, actual: np.ndarray, t: np.ndarray, baseline: np.ndarray,
+    tb: np.ndarray, target: np.ndarray, target_t: np.ndarray, compound: np.ndarray, has: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Projected value at the active milestone, and the rate per year still required to reach it."""
     ref_t, ref_v = _reference_points(obs, year_end, t, baseline, tb)
@@ -521,27 +463,21 @@ def _reference_points(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Time and value the projection measures the change from, per series (NaN where there is none).
 
-    The candidates are the year-end values before ``t`` and the baseline; the reference is the earliest one inside
-    the projection window, or else the latest before it. Where the baseline and a value share a time, the value
-    comes first.
+    The candidates are the year-end values before ``t`` and the baseline: the earliest inside the projection
+    window, or else the latest before it. At a time both have, the baseline counts as the later one.
     """
     window = t - _PROJECTION_WINDOW - _EPS_T
     usable = year_end & (obs.t < t[obs.sid] - _EPS_T)
     inside = usable & (obs.t >= window[obs.sid])
-    first_in_t, first_in_v = _edge(obs, inside, len(t), last=False)
-    last_out_t, last_out_v = _edge(obs, usable & ~inside, len(t), last=True)
     base = np.isfinite(baseline) & (tb < t - _EPS_T)
-    base_in = base & (tb >= window)
-    base_out = base & ~base_in
-    # NaN comparisons are False: a baseline with no value to compete with always wins
-    use_base_in = base_in & ~(first_in_t <= tb)
-    use_base_out = base_out & ~(last_out_t > tb)
-    any_in = use_base_in | np.isfinite(first_in_t)
-    ref_t = np.where(use_base_in, tb, first_in_t)
-    ref_v = np.where(use_base_in, baseline, first_in_v)
-    ref_t = np.where(any_in, ref_t, np.where(use_base_out, tb, last_out_t))
-    ref_v = np.where(any_in, ref_v, np.where(use_base_out, baseline, last_out_v))
-    return ref_t, ref_v
+    in_t, in_v = _edge(obs, inside, len(t), last=False)
+    use = base & (tb >= window) & ~(in_t <= tb)  # comparisons with NaN (no value) are False
+    in_t, in_v = np.where(use, tb, in_t), np.where(use, baseline, in_v)
+    out_t, out_v = _edge(obs, usable & ~inside, len(t), last=True)
+    use = base & (tb < window) & ~(out_t > tb)
+    out_t, out_v = np.where(use, tb, out_t), np.where(use, baseline, out_v)
+    found = np.isfinite(in_t)
+    return np.where(found, in_t, out_t), np.where(found, in_v, out_v)
 
 
 def _edge(obs: _Obs, mask: np.ndarray, n: int, last: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -559,9 +495,9 @@ def _edge(obs: _Obs, mask: np.ndarray, n: int, last: bool) -> tuple[np.ndarray, 
 def _first_due(s: pd.DataFrame) -> np.ndarray:
     """Decimal-year date by which the first plan-period figure of each series is due."""
     year = s[c.BASELINE_YEAR].to_numpy(dtype=int) + 1
-    frequency = s[c.FREQUENCY].to_numpy(dtype=object)
-    month = np.fromiter(map(_FIRST_PERIOD_END_MONTH.get, frequency, repeat(13)), dtype=int, count=len(frequency))
+    frequency = _lookup(s[c.FREQUENCY].to_numpy(dtype=object), list(_FIRST_PERIOD_END_MONTH))
+    month = np.array([*_FIRST_PERIOD_END_MONTH.values(), 13])[frequency]
     end_year = np.where(month == 13, year + 1, year)
     end_month = np.where(month == 13, 1, month)
-    ends = ((end_year - 1970) * 12 + end_month - 1).astype("datetime64[M]").astype("datetime64[D]")
-    return decimal_years_of_days(ends + s[c.DUE_DAYS].to_numpy(dtype=int))
+    ends = ((end_year - 1970) * 12 + end_month - 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    return _decimal_years(ends + s[c.DUE_DAYS].to_numpy(dtype=int))

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20  # with the backoff below: about a day of a receiver being down
 BACKOFF_BASE = 30.0  # seconds
 BACKOFF_CAP = 3600.0
-LEASE = timedelta(minutes=2)  # longer than any channel's timeout
+LEASE = timedelta(seconds=45)  # longer than any channel's timeout (10 s for robots, 20 s for SMTP)
 
 
 @dataclass
@@ -36,6 +36,12 @@ class DeliveryReport:
     split: int = 0
     waiting: int = 0  # held back by a rate limit or throttle window
     errors: list[str] = field(default_factory=list)
+    sent_by_receiver: dict[str, int] = field(default_factory=dict)
+    failed_by_receiver: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: str, receiver: str) -> None:
+        by = self.sent_by_receiver if outcome == "sent" else self.failed_by_receiver
+        by[receiver] = by.get(receiver, 0) + 1
 
     @property
     def ok(self) -> bool:
@@ -55,6 +61,7 @@ def deliver_due(
     *,
     worker: str = "deliverer",
     limit: int = 200,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> DeliveryReport:
     """Send every due part once (or hold it back for its endpoint's limits). ``clock`` returns aware times."""
     clock = _in_utc(clock)
@@ -63,6 +70,8 @@ def deliver_due(
     with engine.connect() as conn:
         ids = ob.due_ids(conn, now, now - LEASE, limit)
     for outbox_id in ids:
+        if should_stop():  # a daemon shutting down finishes the part in hand and takes no new one
+            break
         _deliver_one(engine, channels, clock, worker, outbox_id, report)
     return report
 
@@ -108,6 +117,7 @@ def _deliver_one(engine: Engine, channels: Mapping[str, Channel], clock: Callabl
         ob.finish(conn, outbox_id, attempt, status=ob.SENT, outcome="sent", now=clock(),
                   http_status=receipt.http_status, errcode=receipt.errcode, errmsg=receipt.errmsg)
     report.sent += 1
+    report.count("sent", item["receiver"])
     log.info("sent outbox row %s (%s part %s/%s) to %s via %s", outbox_id, item["kind"], item["part"],
              item["parts"], item["receiver"], item["target"])
 
@@ -145,5 +155,6 @@ def _record_refusal(engine: Engine, channels: Mapping[str, Channel], clock: Call
         ob.finish(conn, outbox_id, attempt, status=ob.FAILED, outcome="permanent" if exc.permanent else exc.kind,
                   **common)
     report.failed += 1
+    report.count("failed", item["receiver"])
     report.errors.append(f"{item['receiver']}: {exc}")
     log.error("outbox row %s to %s failed for good: %s", outbox_id, item["receiver"], exc)

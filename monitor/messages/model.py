@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from monitor.alerts.model import Alert
 
-Kind = Literal["firing", "resolved", "reminder", "digest"]
+Kind = Literal["firing", "resolved", "reminder", "digest", "submission"]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,10 @@ webhook    email/subject.j2        email/<kind>.txt.j2          body: code, or w
 log        email/subject.j2        email/<kind>.txt.j2
 =========  ======================  ===========================  ==================================
 
+The submission reminder (kind ``submission``, monitor/reminders, docs/reminders.md) has a title template of its
+own in each folder: ``<folder>/submission.title.j2`` (``email/submission.subject.j2`` for email, webhook and log),
+text ``<folder>/submission.md.j2`` / ``.txt.j2`` and, for email, ``email/submission.html.j2``.
+
 Undefined variables are errors (StrictUndefined); autoescaping is on for ``.html`` templates only. Every error
 becomes a :class:`ConfigError` naming the template, the file and the line.
 """
@@ -47,7 +51,9 @@ from monitor.messages.webhook_body import alertmanager_body
 log = logging.getLogger(__name__)
 
 CHANNEL_KINDS = ("wecom", "dingtalk", "feishu", "email", "webhook", "log")
-KINDS = ("firing", "resolved", "reminder", "digest")
+KINDS = ("firing", "resolved", "reminder", "digest")  # the alert kinds
+SUBMISSION = "submission"  # a submission reminder (monitor/reminders)
+ALL_KINDS = (*KINDS, SUBMISSION)
 WEBHOOK_BODY = "webhook/body.json.j2"
 WEBHOOK_DESCRIPTION = "webhook/description.txt.j2"
 DISTRIBUTION = "plan-pace-monitor"
@@ -75,8 +81,10 @@ def template_names(channel_kind: str, kind: str) -> dict[str, str]:
     """The template behind each part of the message for ``channel_kind`` and ``kind`` (see the module table)."""
     if channel_kind not in CHANNEL_KINDS:
         raise ConfigError(f"unknown channel kind {channel_kind!r} (expected one of {', '.join(CHANNEL_KINDS)})")
-    if kind not in KINDS:
-        raise ConfigError(f"unknown notification kind {kind!r} (expected one of {', '.join(KINDS)})")
+    if kind not in ALL_KINDS:
+        raise ConfigError(f"unknown notification kind {kind!r} (expected one of {', '.join(ALL_KINDS)})")
+    if kind == SUBMISSION:
+        return _submission_names(channel_kind)
     if channel_kind in ("wecom", "dingtalk"):
         return {"title": f"{channel_kind}/title.j2", "text": f"{channel_kind}/{kind}.md.j2"}
     if channel_kind == "feishu":
@@ -84,6 +92,19 @@ def template_names(channel_kind: str, kind: str) -> dict[str, str]:
     names = {"title": "email/subject.j2", "text": f"email/{kind}.txt.j2"}
     if channel_kind == "email":
         names["html"] = f"email/{kind}.html.j2"
+    if channel_kind == "webhook":
+        names["description"] = WEBHOOK_DESCRIPTION
+    return names
+
+
+def _submission_names(channel_kind: str) -> dict[str, str]:
+    if channel_kind in ("wecom", "dingtalk"):
+        return {"title": f"{channel_kind}/submission.title.j2", "text": f"{channel_kind}/submission.md.j2"}
+    if channel_kind == "feishu":
+        return {"title": "feishu/submission.title.j2", "text": "feishu/submission.txt.j2"}
+    names = {"title": "email/submission.subject.j2", "text": "email/submission.txt.j2"}
+    if channel_kind == "email":
+        names["html"] = "email/submission.html.j2"
     if channel_kind == "webhook":
         names["description"] = WEBHOOK_DESCRIPTION
     return names
@@ -215,19 +236,31 @@ class Renderer:
         """Render every channel × kind with a sample notification; return the template names checked.
 
         Raises ConfigError naming the first broken template and line. Files in the user's folder that no
-        message uses are reported in the log (a misspelt name would otherwise be silently ignored).
+        message uses are reported in the log (a misspelt name would otherwise be silently ignored). The
+        submission reminder's templates are checked as well; their names are returned by
+        :meth:`validate_submission_templates`, so the list here stays that of the alert kinds.
         """
         checked: set[str] = set()
         for kind in KINDS:
-            notification = sample_notification(kind)
-            for channel_kind in CHANNEL_KINDS:
-                names = template_names(channel_kind, kind)
-                self.render(notification, channel_kind)
-                checked.update(names.values())
-                if channel_kind == "webhook" and self._exists(WEBHOOK_BODY):
-                    checked.add(WEBHOOK_BODY)
-        self._warn_unused(checked)
+            checked |= self._validate_kind(sample_notification(kind))
+        self._warn_unused(checked | set(self.validate_submission_templates()))
         return sorted(checked)
+
+    def validate_submission_templates(self) -> list[str]:
+        """Render the submission reminder on every channel with a sample; return the template names checked."""
+        from monitor.reminders.message import sample_notification as sample_submission  # a sample, not a layer
+
+        return sorted(self._validate_kind(sample_submission()))
+
+    def _validate_kind(self, notification: Notification) -> set[str]:
+        checked: set[str] = set()
+        for channel_kind in CHANNEL_KINDS:
+            names = template_names(channel_kind, notification.kind)
+            self.render(notification, channel_kind)
+            checked.update(names.values())
+            if channel_kind == "webhook" and self._exists(WEBHOOK_BODY):
+                checked.add(WEBHOOK_BODY)
+        return checked
 
     def _warn_unused(self, used: set[str]) -> None:
         if self.user_dir is None:

@@ -56,10 +56,9 @@ def gate(conn: Connection, target: str, limits: tuple[RateLimit, ...], now: date
     The UPDATE takes a row lock on PostgreSQL and the write lock on SQLite, so two senders decide one after the
     other and together never exceed a limit.
     """
-    bumped = conn.execute(update(receiver_targets).where(receiver_targets.c.target == target)
-                          .values(turn=receiver_targets.c.turn + 1))
-    if bumped.rowcount == 0:
-        conn.execute(insert(receiver_targets).values(target=target, blocked_until=None, turn=1))
+    conn.execute(_insert_ignoring_conflict(conn).values(target=target, blocked_until=None, turn=0))
+    conn.execute(update(receiver_targets).where(receiver_targets.c.target == target)
+                 .values(turn=receiver_targets.c.turn + 1))
     blocked = utc(conn.execute(select(receiver_targets.c.blocked_until)
                                .where(receiver_targets.c.target == target)).scalar())
     waits = [blocked] if blocked is not None and blocked > now else []
@@ -72,6 +71,15 @@ def gate(conn: Connection, target: str, limits: tuple[RateLimit, ...], now: date
         if len(recent) >= limit.messages:
             waits.append(utc(recent[-1]) + timedelta(seconds=limit.seconds))
     return max(waits) if waits else None
+
+
+def _insert_ignoring_conflict(conn: Connection):  # type: ignore[no-untyped-def]
+    """INSERT … ON CONFLICT DO NOTHING for the endpoint row, so two first senders do not collide."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(receiver_targets).on_conflict_do_nothing(index_elements=["target"])
 
 
 def claim(conn: Connection, outbox_id: int, worker: str, now: datetime, stale_before: datetime) -> bool:

@@ -257,3 +257,68 @@ receiver_targets = Table(
     Column("blocked_until", UtcDateTime, nullable=True),
     Column("turn", Integer, nullable=False),  # bumped under lock by whoever decides to send next
 )
+
+# --- the daemon (migration 0004) ---------------------------------------------------------------------------
+
+# one row per run of a scheduled job (or its CLI twin): what `monitor status` and `monitor health` read
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(40), nullable=False),
+    Column("instance", String(80), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("outcome", String(10), nullable=False),  # running | ok | error | missed
+    Column("detail", Text, nullable=True),
+    Index("ix_job_runs_job_id_started_at", "job_id", "started_at"),
+)
+
+# daemons that are or were running: heartbeat and whether they hold the active role
+instances = Table(
+    "instances",
+    metadata,
+    Column("instance", String(80), primary_key=True),
+    Column("hostname", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("heartbeat_at", UtcDateTime, nullable=False),
+    Column("role", String(10), nullable=False),  # active | standby | stopped
+)
+
+# what each late figure (region × indicator × period) has been reminded of
+reminder_notices = Table(
+    "reminder_notices",
+    metadata,
+    Column("region_code", String(6), primary_key=True),
+    Column("indicator_id", String(64), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("due_on", Date, nullable=False),
+    Column("step", String(16), nullable=False),  # the last rung sent: before | due | grace | repeat
+    Column("sent_count", Integer, nullable=False),
+    Column("first_sent_at", UtcDateTime, nullable=False),
+    Column("last_sent_at", UtcDateTime, nullable=False),
+    Column("escalated_at", UtcDateTime, nullable=True),
+)
+
+reminder_exemptions = Table(
+    "reminder_exemptions",
+    metadata,
+    Column("region_code", String(6), primary_key=True),
+    Column("indicator_id", String(64), primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("author", String(100), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# every file the inbox has taken, by content: the same file dropped twice is imported once
+inbox_files = Table(
+    "inbox_files",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("file_name", Text, nullable=False),
+    Column("outcome", String(10), nullable=False),  # imported | rejected
+    Column("processed_at", UtcDateTime, nullable=False),
+    Column("detail", Text, nullable=True),
+)

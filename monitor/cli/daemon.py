@@ -1,0 +1,66 @@
+"""`monitor run`: the unattended daemon."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from monitor.cli import Context, pass_context
+
+
+@click.command()
+@pass_context
+def run(ctx: Context) -> None:
+    """Run the scheduled jobs until stopped (SIGTERM or Ctrl-C); SIGHUP reloads plans, rules, receivers, templates.
+
+    Jobs and their default schedules (crontab, in MONITOR_TIMEZONE): assess and notify weekdays 09:00
+    (MONITOR_SCHEDULE__ASSESS), deliver the outbox every 30 s, submission reminders daily 09:30, the digest
+    Mondays 09:00, the inbox every minute (when MONITOR_INBOX__PATH is set). One daemon is active per database:
+    with PostgreSQL a second one waits as a standby and takes over when the first dies; with SQLite a lock file
+    refuses a second one. `monitor status` shows what it is doing.
+
+    \b
+    Example:
+      MONITOR_SCHEDULE__ASSESS="0 9 * * mon-fri" monitor run
+    """
+    from monitor.daemon.runner import Daemon
+    from monitor.ops.logs import configure_logging
+
+    settings = ctx.settings
+    configure_logging(settings.log_format, logging.DEBUG if ctx.debug else logging.INFO)
+    code = Daemon(settings).run()
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+def job_context(ctx: Context):  # type: ignore[no-untyped-def]
+    """What a job needs, for running one job once from the command line."""
+    from monitor import service
+    from monitor.delivery.channels import build_channels
+    from monitor.jobs import JobContext
+    from monitor.notify import AlertConfig
+
+    engine = service.open_database(ctx.settings)
+    config = AlertConfig.load(ctx.settings)
+    return JobContext(engine, ctx.settings, config, build_channels(config.receivers, ctx.settings.smtp), ctx.clock)
+
+
+@click.command()
+@pass_context
+def digest(ctx: Context) -> None:
+    """Send the digest once: every region in one message to the digest receivers (the daemon's Monday job).
+
+    \b
+    Example:
+      monitor digest
+    """
+    from monitor import service
+    from monitor.delivery.deliver import deliver_due
+    from monitor.digest import send_digest
+    from monitor.jobs import run_recorded
+
+    job = job_context(ctx)
+    click.echo(run_recorded(job, "digest", lambda c: send_digest(c, service.run_check)))
+    report = deliver_due(job.engine, job.channels, job.clock)
+    click.echo(f"sent {report.sent} part(s), {report.retried + report.waiting} to retry, {report.failed} failed")

@@ -1,0 +1,1 @@
+"""`monitor run`: the unattended daemon (scheduler, single active instance, signals)."""

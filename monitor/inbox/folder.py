@@ -1,0 +1,169 @@
+"""The inbox folder on disk: which files are candidates, when a file has settled, and moving files out of it.
+
+Candidates are regular files directly in the folder named ``*.csv``, ``*.xlsx``, ``*.xlsm`` or ``*.xls`` (the
+reader refuses .xls with a plain explanation, which is better than silence). Ignored: hidden files (``.x``), Office
+and WPS lock and temp files (``~$x.xlsx``, ``~x.tmp``), partial downloads and copies (``.part``, ``.tmp``,
+``.crdownload`` …), symbolic links, and every subfolder (``processed/`` and ``rejected/`` among them).
+
+The settle rule. A file is taken only when both hold, judged by the clock passed in:
+
+1. its modification time is at least ``settle`` before now, and
+2. an earlier scan saw it with the same size and modification time, at least ``settle`` before now.
+
+(1) alone misses copies that keep the source's old modification time (``cp -p``, ``rsync -t``, Windows Explorer
+copying onto a share); (2) alone misses a writer that pauses. Sightings are kept in the hidden file
+``.monitor-inbox.json`` in the folder, so the daemon and a cron-run ``monitor inbox scan`` share them and a
+restart loses nothing; losing the file only delays files by one scan. A modification time in the future (a share
+whose clock is ahead) counts as just modified. With ``settle`` = 0 both conditions hold at the first sighting:
+files are taken at once (for tests, and for folders that receive files only by atomic rename).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
+TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".filepart", ".swp", ".lock")
+TEMP_PREFIXES = (".", "~")  # hidden files, ~$book.xlsx lock files, ~WRL0001.tmp
+PROCESSED = "processed"
+REJECTED = "rejected"
+STATE_FILE = ".monitor-inbox.json"
+
+
+def is_candidate(name: str) -> bool:
+    """True for a file name the inbox may take (see the module docstring)."""
+    lower = name.lower()
+    if name.startswith(TEMP_PREFIXES) or lower.endswith(TEMP_SUFFIXES):
+        return False
+    return os.path.splitext(lower)[1] in SUFFIXES
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A file as one scan found it."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+
+    @property
+    def mtime(self) -> datetime:
+        return datetime.fromtimestamp(self.mtime_ns / 1e9, timezone.utc)
+
+
+def candidates(folder: Path) -> list[Seen]:
+    """Every candidate directly in ``folder``, oldest first (a correction dropped after a file is imported after
+    it, so its values become the current revision), then by name."""
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.is_file(follow_symlinks=False) or not is_candidate(entry.name):
+                continue
+            try:
+                stat = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # moved away while we looked
+                continue
+            found.append(Seen(Path(entry.path), stat.st_size, stat.st_mtime_ns))
+    return sorted(found, key=lambda s: (s.mtime_ns, s.path.name))
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A file's size and modification time, and when a scan first saw it with exactly these."""
+
+    size: int
+    mtime_ns: int
+    since: datetime
+
+
+def sight(previous: Sighting | None, seen: Seen, now: datetime, settle: timedelta) -> tuple[Sighting, bool]:
+    """The updated sighting of ``seen`` and whether the file has settled (the rule in the module docstring)."""
+    if previous is None or (previous.size, previous.mtime_ns) != (seen.size, seen.mtime_ns):
+        previous = Sighting(seen.size, seen.mtime_ns, now)
+    quiet = now - seen.mtime >= settle
+    watched = now - previous.since >= settle
+    return previous, quiet and watched
+
+
+class Sightings:
+    """The sightings of one inbox folder, read from and written to its hidden state file."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / STATE_FILE
+        self.items: dict[str, Sighting] = {}
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            self.items = {name: Sighting(int(v["size"]), int(v["mtime_ns"]), datetime.fromisoformat(v["since"]))
+                          for name, v in raw.items()}
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("inbox state %s unreadable (%s); files wait one more scan", self.path, exc)
+        self._saved = dict(self.items)
+
+    def settled(self, files: list[Seen], now: datetime, settle: timedelta) -> tuple[list[Seen], list[Seen]]:
+        """(settled, still waiting); forgets files that are no longer there."""
+        ready, waiting = [], []
+        current: dict[str, Sighting] = {}
+        for seen in files:
+            current[seen.path.name], ok = sight(self.items.get(seen.path.name), seen, now, settle)
+            (ready if ok else waiting).append(seen)
+        self.items = current
+        return ready, waiting
+
+    def forget(self, name: str) -> None:
+        self.items.pop(name, None)
+
+    def save(self) -> None:
+        if self.items == self._saved:
+            return
+        data = {name: {"size": s.size, "mtime_ns": s.mtime_ns, "since": s.since.isoformat()}
+                for name, s in self.items.items()}
+        try:
+            write_atomically(self.path, json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        except OSError as exc:
+            log.warning("cannot write inbox state %s: %s", self.path, exc)
+        self._saved = dict(self.items)
+
+
+def free_name(folder: Path, name: str, stamp: datetime) -> Path:
+    """``folder/name``, or with a timestamp (and a counter) added before the suffix when that name is taken."""
+    target = folder / name
+    if not _taken(target):
+        return target
+    stem, suffix = os.path.splitext(name)
+    base = f"{stem}-{stamp:%Y%m%d-%H%M%S}"
+    target, number = folder / f"{base}{suffix}", 1
+    while _taken(target):
+        number += 1
+        target = folder / f"{base}-{number}{suffix}"
+    return target
+
+
+def _taken(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def move(path: Path, target: Path) -> Path:
+    """Move ``path`` to ``target`` (same file system: a rename), refusing to replace an existing file."""
+    target.parent.mkdir(exist_ok=True)
+    if _taken(target):
+        raise FileExistsError(f"{target} exists; the inbox never overwrites a file")
+    os.rename(path, target)
+    return target
+
+
+def write_atomically(path: Path, text: str, *, encoding: str = "utf-8-sig", newline: str | None = None) -> None:
+    """Write ``text`` to a hidden temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding=encoding, newline=newline) as handle:
+        handle.write(text)
+    os.replace(temporary, path)
