@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.cli_runner import run_monitor
-from tests.conftest import PLANS_DIR, ROOT, SAMPLES_DIR
+from tests.cli_runner import loaded_monitor
+from tests.conftest import ROOT
 
 AS_OF = "2025-07-01"
 pytest_plugins = ["tests.robots"]
@@ -15,16 +15,7 @@ pytest_plugins = ["tests.robots"]
 
 @pytest.fixture
 def monitor(capsys, monkeypatch, database_url, tmp_path):
-    monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
-    monkeypatch.setenv("MONITOR_PLANS_DIR", str(PLANS_DIR))
-    monkeypatch.setenv("MONITOR_RULES_DIR", str(ROOT / "rules"))
-    monkeypatch.setenv("MONITOR_RECEIVERS_FILE", str(tmp_path / "receivers.yaml"))  # absent: the log channel
-    monkeypatch.chdir(tmp_path)
-    run = lambda *args: run_monitor(capsys, monkeypatch, *args)  # noqa: E731
-    assert run("init").code == 0
-    for sample in sorted(SAMPLES_DIR.glob("*.csv")):
-        assert run("actuals", "import", str(sample)).code == 0
-    return run
+    return loaded_monitor(capsys, monkeypatch, database_url, tmp_path)
 
 
 def messages_in(out: str) -> list[str]:

@@ -8,22 +8,12 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from monitor.storage.tables import job_runs
-from tests.cli_runner import run_monitor
-from tests.conftest import PLANS_DIR, ROOT, SAMPLES_DIR
+from tests.cli_runner import loaded_monitor
 
 
 @pytest.fixture
 def monitor(capsys, monkeypatch, database_url, tmp_path):
-    monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
-    monkeypatch.setenv("MONITOR_PLANS_DIR", str(PLANS_DIR))
-    monkeypatch.setenv("MONITOR_RULES_DIR", str(ROOT / "rules"))
-    monkeypatch.setenv("MONITOR_RECEIVERS_FILE", str(tmp_path / "receivers.yaml"))  # absent: the log channel
-    monkeypatch.chdir(tmp_path)
-    run = lambda *args: run_monitor(capsys, monkeypatch, *args)  # noqa: E731
-    assert run("init").code == 0
-    for sample in sorted(SAMPLES_DIR.glob("*.csv")):
-        assert run("actuals", "import", str(sample)).code == 0
-    return run
+    return loaded_monitor(capsys, monkeypatch, database_url, tmp_path)
 
 
 def titles(out: str) -> list[str]:

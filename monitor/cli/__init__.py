@@ -39,6 +39,18 @@ class Context:
         """Now in UTC, as stored in the database."""
         return datetime.now(timezone.utc)
 
+    def job_context(self):  # type: ignore[no-untyped-def]
+        """What a daemon job needs (database, rules, receivers, templates, channels), to run one job once."""
+        from monitor import service
+        from monitor.delivery.channels import build_channels
+        from monitor.jobs import JobContext
+        from monitor.notify import AlertConfig
+
+        engine = service.open_database(self.settings)
+        config = AlertConfig.load(self.settings)
+        channels = build_channels(config.receivers, self.settings.smtp)
+        return JobContext(engine, self.settings, config, channels, self.clock)
+
     def today(self) -> date:
         return self.now().date()
 

@@ -269,11 +269,10 @@ def outbox_deliver(ctx: Context) -> None:
     Example:
       monitor outbox deliver
     """
-    from monitor.cli.daemon import job_context
     from monitor.delivery.deliver import deliver_due
     from monitor.jobs import run_recorded
 
-    job = job_context(ctx)
+    job = ctx.job_context()
     summary = run_recorded(job, "deliver", lambda c: _deliver_summary(deliver_due(c.engine, c.channels, c.clock)))
     click.echo(summary)
 

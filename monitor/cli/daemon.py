@@ -34,18 +34,6 @@ def run(ctx: Context) -> None:
         raise click.exceptions.Exit(code)
 
 
-def job_context(ctx: Context):  # type: ignore[no-untyped-def]
-    """What a job needs, for running one job once from the command line."""
-    from monitor import service
-    from monitor.delivery.channels import build_channels
-    from monitor.jobs import JobContext
-    from monitor.notify import AlertConfig
-
-    engine = service.open_database(ctx.settings)
-    config = AlertConfig.load(ctx.settings)
-    return JobContext(engine, ctx.settings, config, build_channels(config.receivers, ctx.settings.smtp), ctx.clock)
-
-
 @click.command()
 @pass_context
 def digest(ctx: Context) -> None:
@@ -60,7 +48,7 @@ def digest(ctx: Context) -> None:
     from monitor.digest import send_digest
     from monitor.jobs import run_recorded
 
-    job = job_context(ctx)
+    job = ctx.job_context()
     click.echo(run_recorded(job, "digest", lambda c: send_digest(c, service.run_check)))
     report = deliver_due(job.engine, job.channels, job.clock)
     click.echo(f"sent {report.sent} part(s), {report.retried + report.waiting} to retry, {report.failed} failed")

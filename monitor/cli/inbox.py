@@ -29,19 +29,14 @@ def inbox_scan(ctx: Context) -> None:
     Example:
       MONITOR_INBOX__PATH=/srv/报送 monitor inbox scan
     """
-    from monitor import notify as pipeline
-    from monitor.delivery.channels import build_channels
     from monitor.delivery.deliver import deliver_due
     from monitor.inbox.scan import scan_inbox
-    from monitor.jobs import JobContext, run_recorded
+    from monitor.jobs import run_recorded
 
-    settings = ctx.settings
-    if settings.inbox.path is None:
+    if ctx.settings.inbox.path is None:
         raise ConfigError("no inbox folder is configured: set MONITOR_INBOX__PATH")
-    config = pipeline.AlertConfig.load(settings)
-    channels = build_channels(config.receivers, settings.smtp)
-    engine = service.open_database(settings)
-    job = JobContext(engine, settings, config, channels, ctx.clock)
+    job = ctx.job_context()
+    engine, channels = job.engine, job.channels
     summary = run_recorded(job, "inbox", scan_inbox)
     report = deliver_due(engine, channels, ctx.clock)
     click.echo(summary)

@@ -109,16 +109,12 @@ def reminders_send(ctx: Context) -> None:
     Example:
       monitor reminders send
     """
-    from monitor.delivery.channels import build_channels
     from monitor.delivery.deliver import deliver_due
     from monitor.jobs import JobContext, run_recorded
-    from monitor.notify import AlertConfig
     from monitor.reminders.service import ReminderRun, queue_reminders
 
-    config = AlertConfig.load(ctx.settings)
-    channels = build_channels(config.receivers, ctx.settings.smtp)
-    engine = service.open_database(ctx.settings)
-    job = JobContext(engine, ctx.settings, config, channels, clock=ctx.clock)
+    job = ctx.job_context()
+    engine, channels = job.engine, job.channels
     runs: list[ReminderRun] = []
 
     def work(job_ctx: JobContext) -> str:
