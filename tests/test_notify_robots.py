@@ -106,3 +106,14 @@ def test_a_wrong_signing_secret_fails_for_good_with_the_robots_answer_and_no_sec
     assert "SEC-not-the-right-one" not in str(row) and "access_token" not in str(row)
     dingtalk_robot.clock.advance(timedelta(days=1).total_seconds())
     assert deliver(engine, dingtalk_robot, channel).failed == 0
+
+
+def test_feishu_parts_due_on_the_hour_wait_until_the_minute_is_half_over(engine, feishu_robot):
+    channel = feishu_robot.channel(secret=feishu_robot.secret)
+    on_the_hour = feishu_robot.clock.now().replace(hour=10, minute=0, second=5, microsecond=0)
+    feishu_robot.clock.set(on_the_hour)
+    enqueue(engine, channel, Message(title="消息", text="正文"), on_the_hour)
+    report = deliver(engine, feishu_robot, channel)
+    assert report.sent == 0 and report.waiting == 1 and not feishu_robot.requests
+    feishu_robot.clock.advance(25)
+    assert deliver(engine, feishu_robot, channel).sent == 1

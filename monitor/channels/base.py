@@ -101,3 +101,6 @@ class Channel(Protocol):
     def send(self, payload: dict[str, Any], *, now: datetime) -> Receipt:
         """Send one part; signatures use ``now``. Raises DeliveryError for every refusal or network failure."""
         ...
+
+    # optional: ``hold_until(now) -> datetime | None``, a moment before which the receiver prefers no messages
+    # (Feishu: the first half minute of each hour and half hour); the deliverer postpones parts due then

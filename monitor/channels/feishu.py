@@ -45,6 +45,9 @@ ERRCODES: dict[int, Verdict] = {
 _ABOUT_SIZE = re.compile(r"(?i)size|too (large|long)|exceed|length|超")
 
 
+QUIET_SECONDS = 30  # at hh:00 and hh:30
+
+
 class FeishuChannel:
     kind = "feishu"
     max_bytes: int | None = BODY_MAX_BYTES
@@ -71,6 +74,13 @@ class FeishuChannel:
 
     def target(self) -> str:
         return target_id(self.kind, self.url)
+
+    def hold_until(self, now: datetime) -> datetime | None:
+        """Feishu asks senders to avoid the first moments of each hour and half hour, when every scheduled bot
+        sends at once; a part due then waits until the minute is half over."""
+        if now.minute in (0, 30) and now.second < QUIET_SECONDS:
+            return now.replace(second=QUIET_SECONDS, microsecond=0)
+        return None
 
     def parts(self, message: Message, max_bytes: int | None = None) -> list[dict[str, Any]]:
         limit = min(max_bytes or BODY_MAX_BYTES, BODY_MAX_BYTES)

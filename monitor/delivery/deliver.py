@@ -94,7 +94,9 @@ def _deliver_one(engine: Engine, channels: Mapping[str, Channel], clock: Callabl
                           error=f"receiver {item['receiver']!r} is no longer configured")
                 report.failed += 1
             return
-        wait_until = ob.gate(conn, item["target"], channel.rate_limits, now)
+        hold = getattr(channel, "hold_until", None)
+        wait_until = (hold(now) if hold is not None else None) or ob.gate(conn, item["target"], channel.rate_limits,
+                                                                           now)
         if wait_until is not None:
             ob.postpone(conn, outbox_id, wait_until)
             report.waiting += 1
