@@ -92,16 +92,35 @@ class Daemons:
         self.engine.dispose()
 
 
-@pytest.fixture
-def daemons(tmp_path, database_url, wecom_robot):
-    wecom_robot.clock.set(datetime.now(timezone.utc))
+def running_group(tmp_path, database_url, robot):  # type: ignore[no-untyped-def]
+    """A database with both plans and the sample actuals, and a Daemons group on it."""
+    robot.clock.set(datetime.now(timezone.utc))
     settings = load_settings(database_url=database_url, plans_dir=PLANS_DIR)
     service.initialise(settings, datetime.now(timezone.utc))
     engine = service.open_database(settings)
     for sample in sorted(SAMPLES_DIR.glob("*.csv")):
         service.import_actuals(engine, sample, datetime.now(timezone.utc), submitted_by="test")
     engine.dispose()
-    group = Daemons(tmp_path, database_url, wecom_robot)
+    return Daemons(tmp_path, database_url, robot)
+
+
+@pytest.fixture
+def daemons(tmp_path, database_url, wecom_robot):
+    group = running_group(tmp_path, database_url, wecom_robot)
+    yield group
+    group.close()
+
+
+@pytest.fixture
+def sqlite_daemons(tmp_path, sqlite_url, wecom_robot):
+    group = running_group(tmp_path, sqlite_url, wecom_robot)
+    yield group
+    group.close()
+
+
+@pytest.fixture
+def postgres_daemons(tmp_path, postgres_url, wecom_robot):
+    group = running_group(tmp_path, postgres_url, wecom_robot)
     yield group
     group.close()
 
@@ -140,9 +159,8 @@ def test_kill_9_and_a_restart_resend_at_most_the_one_part_in_flight(daemons):
     assert restarted.wait(12) == 0
 
 
-def test_a_second_daemon_on_sqlite_is_refused(daemons, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the lock file is the SQLite guard; PostgreSQL uses a standby")
+def test_a_second_daemon_on_sqlite_is_refused(sqlite_daemons):
+    daemons = sqlite_daemons
     first = daemons.start()
     wait_for(lambda: daemons.roles().get(first.pid) == "active", 30)
     second = daemons.start("b")
@@ -152,9 +170,8 @@ def test_a_second_daemon_on_sqlite_is_refused(daemons, database_url):
     assert first.wait(12) == 0
 
 
-def test_on_postgresql_a_second_daemon_waits_as_standby_and_takes_over_when_the_first_dies(daemons, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("standby and take-over need PostgreSQL")
+def test_on_postgresql_a_second_daemon_waits_as_standby_and_takes_over_when_the_first_dies(postgres_daemons):
+    daemons = postgres_daemons
     first = daemons.start()
     wait_for(lambda: daemons.roles().get(first.pid) == "active", 30)
     second = daemons.start("b")

@@ -216,6 +216,8 @@ class Daemon:
         from monitor import service
         from monitor.ops.cron import parse_cron
 
+        # one line per job run is ours; APScheduler's own "running" / "executed" lines would triple it
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
         engine = service.open_database(self.settings)
         lock = InstanceLock(engine, self.settings.lock_file)
         signal.signal(signal.SIGTERM, self.request_stop)
