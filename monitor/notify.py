@@ -111,9 +111,9 @@ def with_latest_assessment(messages: list[PlannedMessage], frame: pd.DataFrame) 
               for m in messages for i in m.items if i.state == "resolved"}
     if not wanted:
         return messages
-    keys = list(zip(frame[c.PLAN_ID], frame[c.REGION_CODE], frame[c.INDICATOR_ID]))
-    rows = [n for n, key in enumerate(keys) if key in wanted]
-    latest = dict(zip([keys[n] for n in rows], records(frame.iloc[rows])))
+    keys = pd.MultiIndex.from_frame(frame[[c.PLAN_ID, c.REGION_CODE, c.INDICATOR_ID]])
+    rows = frame[keys.isin(list(wanted))]
+    latest = dict(zip(zip(rows[c.PLAN_ID], rows[c.REGION_CODE], rows[c.INDICATOR_ID]), records(rows)))
     out = []
     for message in messages:
         items = []

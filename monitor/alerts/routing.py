@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from monitor.alerts.matchers import matches, parse_matchers
+from monitor.alerts.matchers import Matchers, matches
 from monitor.alerts.rules import parse_duration
 
 DEFAULT_GROUP_BY = ("region",)
@@ -27,18 +26,12 @@ class Route(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     receiver: str | None = Field(None, description="Receiver name; inherited from the parent when omitted.")
-    matchers: Any = Field(None, description="Label matchers: {label: value} or ['label=value', 'label=~re', …].")
+    matchers: Matchers | None = Field(
+        None, description="Label matchers: {label: value} or ['label=value', 'label=~re', …]; none matches all.")
     group_by: list[str] | None = Field(None, description="Labels whose values make one message group.")
     repeat_interval: str | None = Field(None, description="How long before a still-firing group is sent again.")
     continue_: bool = Field(False, alias="continue", description="Keep trying later sibling routes after this.")
     routes: list[Route] = Field(default_factory=list)
-
-    @field_validator("matchers")
-    @classmethod
-    def _valid_matchers(cls, value: Any) -> Any:
-        if value is not None:
-            parse_matchers(value)  # raises ValueError with the reason
-        return value
 
     @field_validator("repeat_interval")
     @classmethod
@@ -80,7 +73,7 @@ def _walk(route: Route, labels: dict[str, str], receiver: str | None, group_by: 
     found: list[Destination] = []
     taken = False  # a matching child without `continue` takes the alert away from the routes after it
     for child in route.routes:
-        if child.matchers is not None and not matches(parse_matchers(child.matchers), labels):
+        if child.matchers is not None and not matches(child.matchers, labels):
             continue
         found.extend(_walk(child, labels, receiver, group_by, repeat))
         if not child.continue_:

@@ -190,7 +190,6 @@ class Daemon:
             since = last.get(job_id)
             if since is None:
                 continue
-            since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
             missed = _last_fire_between(trigger, since, now)
             if missed is None:
                 continue

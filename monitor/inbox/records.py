@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from monitor.storage.alert_store import utc
 from monitor.storage.tables import inbox_files
 
 IMPORTED, REJECTED = "imported", "rejected"
@@ -23,7 +22,7 @@ class InboxFile:
 
 
 def _row(found) -> InboxFile:  # type: ignore[no-untyped-def]
-    return InboxFile(found.sha256, found.file_name, found.outcome, utc(found.processed_at), found.detail)
+    return InboxFile(found.sha256, found.file_name, found.outcome, found.processed_at, found.detail)
 
 
 def recorded(conn: Connection, sha256: str) -> InboxFile | None:

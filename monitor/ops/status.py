@@ -16,7 +16,7 @@ from monitor.jobs import JOB_IDS
 from monitor.ops.cron import next_fire_time, schedule_triggers
 from monitor.settings import Settings
 from monitor.storage import outbox_store
-from monitor.storage.alert_store import all_silences, utc
+from monitor.storage.alert_store import all_silences
 from monitor.storage.tables import (
     alerts,
     delivery_attempts,
@@ -128,7 +128,7 @@ def status(engine: Engine, settings: Settings, now: datetime, *, recent_runs: in
 
 
 def _local(value: datetime | None, tz) -> datetime | None:  # type: ignore[no-untyped-def]
-    return None if value is None else utc(value).astimezone(tz)
+    return None if value is None else value.astimezone(tz)
 
 
 def _run(row: Any, tz) -> Run:  # type: ignore[no-untyped-def]
@@ -147,8 +147,8 @@ def _runs(conn: Connection, job_id: str, recent: int, tz) -> tuple[Run | None, R
 
 def _outbox(conn: Connection, now: datetime, since: datetime, tz) -> OutboxStatus:  # type: ignore[no-untyped-def]
     counts = outbox_store.counts(conn)
-    oldest = utc(conn.execute(select(func.min(outbox.c.created_at))
-                              .where(outbox.c.status == outbox_store.PENDING)).scalar())
+    oldest = conn.execute(select(func.min(outbox.c.created_at))
+                          .where(outbox.c.status == outbox_store.PENDING)).scalar()
     last_attempt = (select(func.max(delivery_attempts.c.finished_at))
                     .where(delivery_attempts.c.outbox_id == outbox.c.id).scalar_subquery())
     failed_at = func.coalesce(last_attempt, outbox.c.created_at).label("failed_at")
@@ -189,7 +189,7 @@ def _instances(conn: Connection, now: datetime, tz, window: timedelta) -> tuple[
                         .where(or_(instances.c.role != "stopped", instances.c.heartbeat_at >= now - window))
                         .order_by(instances.c.heartbeat_at.desc(), instances.c.instance)).all()
     return tuple(InstanceStatus(r.instance, r.hostname, r.pid, r.role, _local(r.started_at, tz),
-                                _local(r.heartbeat_at, tz), now - utc(r.heartbeat_at)) for r in rows)
+                                _local(r.heartbeat_at, tz), now - r.heartbeat_at) for r in rows)
 
 
 def as_data(value: Any) -> Any:

@@ -11,7 +11,6 @@ from sqlalchemy import Connection, insert, select, update
 from monitor.errors import MonitorError
 from monitor.reminders.expected import Figure, FigureKey
 from monitor.reminders.ladder import Previous, Reminder
-from monitor.storage.alert_store import utc
 from monitor.storage.tables import observations, reminder_exemptions, reminder_notices
 
 
@@ -56,8 +55,8 @@ def notices(conn: Connection) -> dict[FigureKey, Notice]:
     n = reminder_notices
     return {
         (r.region_code, r.indicator_id, r.period): Notice(
-            (r.region_code, r.indicator_id, r.period), r.due_on, r.step, r.sent_count, utc(r.first_sent_at),
-            utc(r.last_sent_at), utc(r.escalated_at))
+            (r.region_code, r.indicator_id, r.period), r.due_on, r.step, r.sent_count, r.first_sent_at,
+            r.last_sent_at, r.escalated_at)
         for r in conn.execute(select(n))
     }
 
@@ -66,7 +65,7 @@ def exemptions(conn: Connection) -> dict[FigureKey, Exemption]:
     e = reminder_exemptions
     return {
         (r.region_code, r.indicator_id, r.period): Exemption(
-            (r.region_code, r.indicator_id, r.period), r.reason, r.author, utc(r.created_at))
+            (r.region_code, r.indicator_id, r.period), r.reason, r.author, r.created_at)
         for r in conn.execute(select(e))
     }
 

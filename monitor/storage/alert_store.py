@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
@@ -13,26 +13,19 @@ from monitor.alerts.silences import Silence
 from monitor.storage.tables import alert_notices, alerts, silences
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
 def stored_alerts(conn: Connection) -> dict[str, StoredAlert]:
     out = {}
     for row in conn.execute(select(alerts)):
         alert = Alert(row.fingerprint, row.rule_id, row.severity, row.summary, json.loads(row.labels),
                       json.loads(row.assessment))
-        out[row.fingerprint] = StoredAlert(alert, row.state, utc(row.started_at), utc(row.resolved_at))
+        out[row.fingerprint] = StoredAlert(alert, row.state, row.started_at, row.resolved_at)
     return out
 
 
 def stored_notices(conn: Connection) -> dict[tuple[str, str], Notice]:
     return {
-        (row.fingerprint, row.receiver): Notice(utc(row.first_notified_at), utc(row.last_notified_at),
-                                                row.notified_severity, utc(row.resolved_notified_at))
+        (row.fingerprint, row.receiver): Notice(row.first_notified_at, row.last_notified_at,
+                                                row.notified_severity, row.resolved_notified_at)
         for row in conn.execute(select(alert_notices))
     }
 
@@ -83,8 +76,8 @@ def add_silence(conn: Connection, matchers: list[str], starts_at: datetime, ends
 
 def all_silences(conn: Connection) -> list[Silence]:
     return [
-        Silence(id=row.id, matchers=tuple(json.loads(row.matchers)), starts_at=utc(row.starts_at),
-                ends_at=utc(row.ends_at), author=row.author, comment=row.comment, created_at=utc(row.created_at))
+        Silence(id=row.id, matchers=tuple(json.loads(row.matchers)), starts_at=row.starts_at,
+                ends_at=row.ends_at, author=row.author, comment=row.comment, created_at=row.created_at)
         for row in conn.execute(select(silences).order_by(silences.c.id))
     ]
 

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from monitor.channels.base import Message, RateLimit
-from monitor.storage.alert_store import utc
 from monitor.storage.tables import delivery_attempts, outbox, receiver_targets
 
 PENDING, SENDING, SENT, FAILED, SPLIT = "pending", "sending", "sent", "failed", "split"
@@ -59,8 +58,8 @@ def gate(conn: Connection, target: str, limits: tuple[RateLimit, ...], now: date
     conn.execute(_insert_ignoring_conflict(conn).values(target=target, blocked_until=None, turn=0))
     conn.execute(update(receiver_targets).where(receiver_targets.c.target == target)
                  .values(turn=receiver_targets.c.turn + 1))
-    blocked = utc(conn.execute(select(receiver_targets.c.blocked_until)
-                               .where(receiver_targets.c.target == target)).scalar())
+    blocked = conn.execute(select(receiver_targets.c.blocked_until)
+                           .where(receiver_targets.c.target == target)).scalar()
     waits = [blocked] if blocked is not None and blocked > now else []
     for limit in limits:
         since = now - timedelta(seconds=limit.seconds)
@@ -69,7 +68,7 @@ def gate(conn: Connection, target: str, limits: tuple[RateLimit, ...], now: date
                                                          delivery_attempts.c.started_at > since)
             .order_by(delivery_attempts.c.started_at.desc()).limit(limit.messages)).scalars())
         if len(recent) >= limit.messages:
-            waits.append(utc(recent[-1]) + timedelta(seconds=limit.seconds))
+            waits.append(recent[-1] + timedelta(seconds=limit.seconds))
     return max(waits) if waits else None
 
 
