@@ -24,7 +24,7 @@ from monitor.plans.loader import plan_files_in, read_plan_files
 from monitor.plans.model import Plan
 from monitor.settings import Settings
 from monitor.storage import actual_store, plan_store
-from monitor.storage.db import make_engine, require_current, upgrade
+from monitor.storage.db import make_engine, read_snapshot, require_current, upgrade
 
 
 def open_database(settings: Settings) -> Engine:
@@ -119,7 +119,7 @@ def run_check(
 ) -> pd.DataFrame:
     """Assess the latest value of every selected series whose period ended by ``as_of``."""
     regions = resolve_regions(engine, region)
-    with paused_gc(), engine.connect() as conn:
+    with paused_gc(), read_snapshot(engine) as conn:
         series, milestones = plan_store.series_frames(conn, plan_id, regions, indicator_id)
         if series.empty:
             raise MonitorError(_nothing_selected(plan_id, region, indicator_id))

@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 from monitor.core import columns as c
 from monitor.core.assess import assess
 from monitor.core.periods import parse_period
-from monitor.storage import actual_store
-from monitor.storage.tables import observations, plan_indicators, plans
+from monitor.storage import actual_store, plan_store
+from monitor.storage.tables import milestones, observations, plan_indicators, plans
 from tests.frames import frames, series
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -50,8 +50,8 @@ def random_history(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame
     return s, m, pd.DataFrame(obs)
 
 
-def store_series(conn, s: pd.DataFrame) -> None:
-    """The plan rows the storage layer drives its per-series lookups from."""
+def store_series(conn, s: pd.DataFrame, milestones_frame: pd.DataFrame | None = None) -> None:
+    """The plan rows the storage layer drives its per-series lookups from, and the milestones."""
     for plan_id, part in s.groupby(c.PLAN_ID):
         first = part.iloc[0]
         conn.execute(insert(plans).values(
@@ -62,15 +62,20 @@ def store_series(conn, s: pd.DataFrame) -> None:
             {"plan_id": plan_id, "indicator_id": row[c.INDICATOR_ID], "position": i, "name": row[c.INDICATOR_NAME],
              "unit": row[c.UNIT], "direction": row[c.DIRECTION], "kind": row[c.KIND],
              "trajectory": row[c.TRAJECTORY], "frequency": "annual", "due_days": 180,
+             "growth_percent": None if pd.isna(row[c.GROWTH_PERCENT]) else row[c.GROWTH_PERCENT],
              "baseline": 0.0 if row[c.KIND] == "cumulative" else None if pd.isna(row[c.BASELINE]) else row[c.BASELINE]}
             for i, (_, row) in enumerate(part.iterrows())])
+    if milestones_frame is not None:
+        conn.execute(insert(milestones), [
+            {"plan_id": row[c.PLAN_ID], "indicator_id": row[c.INDICATOR_ID], "year": int(row[c.YEAR]),
+             "value": float(row[c.VALUE])} for _, row in milestones_frame.iterrows()])
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_assessing_the_selected_values_equals_assessing_every_value(engine, seed):
     s, m, rows = random_history(np.random.default_rng(seed))
     with engine.begin() as conn:
-        store_series(conn, s)
+        store_series(conn, s, m)
         actual_store.store_actuals(conn, rows, file_name="r.csv", sha256="0" * 64, submitted_by=None, now=NOW)
     cumulative = sorted(s.loc[s[c.KIND] == "cumulative", c.INDICATOR_ID])
     for as_of in (date(2022, 7, 1), date(2024, 3, 15), date(2026, 1, 1), date(2027, 6, 1)):
@@ -84,3 +89,35 @@ def test_assessing_the_selected_values_equals_assessing_every_value(engine, seed
         a = assess(s, m, selected, as_of)
         b = assess(s, m, everything, as_of)
         pd.testing.assert_frame_equal(a, b)
+        # and with the series and milestones as the database numbers them
+        with engine.connect() as conn:
+            stored_series, stored_milestones = plan_store.series_frames(conn)
+        stored = assess(stored_series, stored_milestones, selected, as_of)
+        order = stored[c.INDICATOR_ID].map({ind: i for i, ind in enumerate(a[c.INDICATOR_ID])})
+        stored = stored.iloc[np.argsort(order.to_numpy())].reset_index(drop=True)
+        same = [name for name in c.ASSESSMENT_COLUMNS if name != c.BINDING]  # the test plans state none
+        pd.testing.assert_frame_equal(stored[same], a[same])
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_categorical_keys_give_the_same_assessment_as_text_keys(seed):
+    s, m, obs = random_history(np.random.default_rng(seed))
+    obs = obs[c.OBSERVATION_COLUMNS]
+    as_of = date(2025, 3, 1)
+    expected = assess(s, m, obs, as_of)
+    rng = np.random.default_rng(seed)
+
+    def categorical(column: pd.Series, extra: list[str]) -> pd.Categorical:
+        # categories in a shuffled order, some of them used by no row, as another database might number them
+        names = np.array(sorted(set(column) | set(extra)), dtype=object)
+        return pd.Categorical(column, categories=list(rng.permutation(names)))
+
+    s2 = s.assign(**{name: categorical(s[name], ["zz"]) for name in (c.PLAN_ID, c.REGION_CODE, c.INDICATOR_ID)})
+    m2 = m.assign(**{name: categorical(m[name], ["yy"]) for name in (c.PLAN_ID, c.INDICATOR_ID)})
+    obs2 = obs.assign(**{c.REGION_CODE: categorical(obs[c.REGION_CODE], ["999999"]),
+                         c.INDICATOR_ID: categorical(obs[c.INDICATOR_ID], ["s99", "xx"]),
+                         c.FREQ: categorical(obs[c.FREQ], ["Y", "Q", "M"])})
+    pd.testing.assert_frame_equal(assess(s2, m2, obs2, as_of), expected)
+    # a value of a region no series has, in a category of its own, is ignored as with text keys
+    stray = obs2.iloc[:1].assign(**{c.REGION_CODE: pd.Categorical(["999999"], categories=["999999"])})
+    pd.testing.assert_frame_equal(assess(s2, m2, pd.concat([obs2, stray], ignore_index=True), as_of), expected)

@@ -106,11 +106,35 @@ def test_a_dry_run_stores_nothing(engine):
 
 
 def test_assessment_inputs_hold_only_current_values_of_periods_ended_by_the_as_of_date(engine):
+    with engine.begin() as conn:
+        plan_store.save_plan(conn, small_plan(), "p.yaml", NOW)
     store(engine, rows(("rd", "2022", 0.15), ("rd", "2023", 0.16), ("rd", "2024Q1", 0.2)))
     store(engine, rows(("rd", "2023", 0.18)), name="b.csv")
     with engine.connect() as conn:
         frame = actual_store.observations_for_assessment(conn, date(2024, 3, 31), ["500229"])
     assert sorted(zip(frame[c.PERIOD], frame[c.VALUE])) == [("2022", 0.15), ("2023", 0.18)]
+
+
+def test_assessment_inputs_are_numbered_by_the_database_and_skip_what_no_plan_names(engine):
+    with engine.begin() as conn:
+        plan_store.save_plan(conn, small_plan(), "p.yaml", NOW)
+    store(engine, rows(("rd", "2022", 0.15), ("ent", "2022Q4", 80), ("ent", "2023-06", 85), ("other", "2022", 1.0)))
+    with engine.connect() as conn:
+        frame = actual_store.observations_for_assessment(conn, date(2024, 1, 1))
+        series, milestones = plan_store.series_frames(conn)
+    # the values come back as categorical columns whose categories are the plans' regions and indicators
+    for name in (c.REGION_CODE, c.INDICATOR_ID, c.FREQ):
+        assert isinstance(frame[name].dtype, pd.CategoricalDtype)
+    for name in (c.PLAN_ID, c.REGION_CODE, c.INDICATOR_ID):
+        assert isinstance(series[name].dtype, pd.CategoricalDtype)
+    assert sorted(frame[c.INDICATOR_ID].cat.categories) == ["ent", "rd"]
+    got = sorted(zip(frame[c.REGION_CODE].astype(str), frame[c.INDICATOR_ID].astype(str), frame[c.PERIOD],
+                     frame[c.FREQ].astype(str), frame[c.VALUE]))
+    assert got == [("500229", "ent", "2022Q4", "Q", 80.0), ("500229", "ent", "2023-06", "M", 85.0),
+                   ("500229", "rd", "2022", "Y", 0.15)]
+    assert list(series[c.INDICATOR_ID].astype(str)) == ["rd", "ent"]
+    assert sorted(zip(milestones[c.INDICATOR_ID].astype(str), milestones[c.YEAR])) == [
+        ("ent", 2025), ("ent", 2035), ("rd", 2025)]
 
 
 def test_two_revisions_of_one_value_cannot_share_a_number(engine):

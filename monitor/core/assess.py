@@ -64,6 +64,9 @@ def assess(
     milestones: :data:`columns.MILESTONE_COLUMNS`, any order.
     observations: :data:`columns.OBSERVATION_COLUMNS`, the revision that counts for each period; rows whose
     period ends after ``as_of`` are ignored, as are rows for regions or indicators no series has.
+    Key columns (plan, region, indicator, frequency) may hold text or be categorical. The storage layer hands
+    them over as categoricals numbered by the database; their numbers are then matched directly, and only the
+    few distinct values are compared as text. The result holds text either way.
     """
     s = series.reset_index(drop=True)
     n = len(s)
@@ -79,9 +82,10 @@ def assess(
     t0 = s[c.BASELINE_YEAR].to_numpy(dtype=float) + 1.0
     plan_baseline = np.where(cumulative, 0.0, s[c.BASELINE].to_numpy(dtype=float))
 
-    keys = {name: pd.factorize(s[name], use_na_sentinel=False) for name in (c.REGION_CODE, c.INDICATOR_ID, c.PLAN_ID)}
-    obs = _observations_by_series(keys, observations, as_of)
-    obs = _running_totals(obs, observations[c.FREQ].to_numpy(dtype=object), cumulative, t0)
+    keys = {name: _factorized(s[name]) for name in (c.REGION_CODE, c.INDICATOR_ID, c.PLAN_ID)}
+    freq_rank = _lookup(observations[c.FREQ], _RANKED)
+    obs = _observations_by_series(keys, observations, freq_rank, as_of)
+    obs = _running_totals(obs, freq_rank, cumulative, t0)
 
     sid, t_obs, v_obs = obs.sid, obs.t, obs.value
     has = np.zeros(n, dtype=bool)
@@ -233,12 +237,24 @@ def _status_codes(*names: str) -> list[int]:
 
 def _labels(labels: Sequence[str], codes: np.ndarray) -> object:
     """A text column of ``labels[code]``, made without checking every value again."""
-    return pd.array(np.array(labels, dtype=object), dtype=_STR).take(codes.astype(np.int64))
+    return pd.array(np.asarray(labels, dtype=object), dtype=_STR).take(codes.astype(np.int64))
 
 
 def _text(column: pd.Series) -> object:
     """A text column as the result frame takes it: as it is when already text, else as an array to infer from."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and column.cat.categories.dtype == _STR:
+        return _labels(column.cat.categories.array, column.cat.codes.to_numpy())  # what the codes stand for
     return column if column.dtype == _STR else column.to_numpy()
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, object]:
+    """Codes and the distinct values they number, missing values numbered too, as ``pd.factorize`` gives them.
+
+    A categorical column's own codes serve when it has no missing values (categories nobody uses do no harm).
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype) and not column.isna().any():
+        return column.cat.codes.to_numpy().astype(np.int64), column.cat.categories
+    return pd.factorize(column, use_na_sentinel=False)
 
 
 class _Obs(NamedTuple):
@@ -254,10 +270,13 @@ class _Obs(NamedTuple):
         return _Obs(*(column[index] for column in self))
 
 
-def _observations_by_series(keys: dict[str, tuple], observations: pd.DataFrame, as_of: date) -> _Obs:
+def _observations_by_series(
+    keys: dict[str, tuple], observations: pd.DataFrame, freq_rank: np.ndarray, as_of: date
+) -> _Obs:
     """Observations up to the as-of date with a finite value, keyed by series position and sorted.
 
-    ``keys`` has the series' key columns as ``pd.factorize`` gives them.
+    ``keys`` has the series' key columns as ``pd.factorize`` gives them; ``freq_rank`` the rank of each
+    observation's frequency.
     """
     ends = pd.to_datetime(observations[c.PERIOD_END]).to_numpy()
     values = observations[c.VALUE].to_numpy(dtype=float)
@@ -265,12 +284,11 @@ def _observations_by_series(keys: dict[str, tuple], observations: pd.DataFrame, 
     pick = slice(None) if len(rows) == len(values) else rows  # a view, not a copy, when every row counts
     matched, sid = _join(
         [keys[c.REGION_CODE], keys[c.INDICATOR_ID]],
-        [observations[name].to_numpy(dtype=object)[pick] for name in (c.REGION_CODE, c.INDICATOR_ID)],
+        [_column(observations[name], pick) for name in (c.REGION_CODE, c.INDICATOR_ID)],
     )
     rows = rows[matched]
     day = ends[rows].astype("datetime64[D]").astype(np.int64)
-    freq = observations[c.FREQ].to_numpy(dtype=object)
-    order = _time_order(sid, day, lambda at: _lookup(freq[rows[at]], _RANKED))
+    order = _time_order(sid, day, lambda at: freq_rank[rows[at]])
     sid, day, rows = sid[order], day[order], rows[order]
     return _Obs(sid, day, _decimal_years(day), values[rows], rows)
 
@@ -287,15 +305,28 @@ def _decimal_years(day: np.ndarray) -> np.ndarray:
     return _per_day(day, lambda days: decimal_years_of_days(days.astype("datetime64[D]")))
 
 
-def _lookup(values: np.ndarray, uniques: pd.Index | list[str]) -> np.ndarray:
+def _column(column: pd.Series, pick: slice | np.ndarray) -> np.ndarray | pd.Categorical:
+    """The picked rows of a key column: its categorical values as they are, anything else as objects."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.array[pick]
+    return column.to_numpy(dtype=object)[pick]
+
+
+def _lookup(values: np.ndarray | pd.Categorical | pd.Series, uniques: pd.Index | list[str]) -> np.ndarray:
     """Position of each value among ``uniques``, ``len(uniques)`` where absent; missing values match each other.
 
-    The values are numbered first (pandas does this fast for an object array of text), so only the distinct
-    ones are looked up.
+    The values are numbered first, so only the distinct ones are looked up. Categorical values come numbered
+    (the storage layer hands over regions, indicators and frequencies so); anything else is numbered by pandas,
+    which does this fast for an object array of text.
     """
     uniques = np.asarray(uniques, dtype=object)
     position = dict(zip(uniques.tolist(), range(len(uniques))))
-    codes, distinct = pd.factorize(values)  # missing values get -1, and so the last entry of ``found``
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categorical = values.array if isinstance(values, pd.Series) else values
+        codes, distinct = categorical.codes, categorical.categories
+    else:
+        # missing values get -1, and so the last entry of ``found``
+        codes, distinct = pd.factorize(np.asarray(values, dtype=object))
     found = np.fromiter(map(position.get, distinct, repeat(len(uniques))), dtype=np.int64, count=len(distinct))
     na = np.flatnonzero(pd.isna(uniques))
     return np.append(found, na[0] if len(na) else len(uniques))[codes]
@@ -348,7 +379,7 @@ def _time_order(sid: np.ndarray, day: np.ndarray, rank_of: Callable[[np.ndarray]
     return order
 
 
-def _running_totals(obs: _Obs, freq: np.ndarray, cumulative: np.ndarray, t0: np.ndarray) -> _Obs:
+def _running_totals(obs: _Obs, freq_rank: np.ndarray, cumulative: np.ndarray, t0: np.ndarray) -> _Obs:
     """Replace the flows of cumulative series by running totals since the plan start.
 
     Flows before the plan are dropped; within a calendar year the coarsest figure counts (a yearly total
@@ -360,7 +391,7 @@ def _running_totals(obs: _Obs, freq: np.ndarray, cumulative: np.ndarray, t0: np.
     at = np.flatnonzero(is_cum)
     at = at[obs.t[at] > t0[obs.sid[at]] + _EPS_T]
     sid = obs.sid[at]
-    rank = _lookup(freq[obs.row[at]], _RANKED)
+    rank = freq_rank[obs.row[at]]
     month = _per_day(obs.day[at] - 1, lambda days: days.astype("datetime64[D]").astype("datetime64[M]").astype(int))
     year, quarter = month // 12, month // 3  # of the period's last day, counted from 1970
     best_year = _run_min(rank, sid, year)
@@ -396,7 +427,7 @@ def _milestone_arrays(keys: dict[str, tuple], n: int, milestones: pd.DataFrame) 
     """Milestone times (year + 1) and values as (n, K) arrays padded with inf / NaN, by year within a row."""
     rows, sid = _join(
         [keys[c.PLAN_ID], keys[c.INDICATOR_ID]],
-        [milestones[name].to_numpy(dtype=object) for name in (c.PLAN_ID, c.INDICATOR_ID)],
+        [_column(milestones[name], slice(None)) for name in (c.PLAN_ID, c.INDICATOR_ID)],
     )
     year = milestones[c.YEAR].to_numpy(dtype=float)[rows]
     value = milestones[c.VALUE].to_numpy(dtype=float)[rows]
@@ -484,11 +515,12 @@ def _edge(obs: _Obs, mask: np.ndarray, n: int, last: bool) -> tuple[np.ndarray, 
     """Time and value of each series' first (or last) observation among ``mask``; NaN where it has none."""
     ref_t = np.full(n, np.nan)
     ref_v = np.full(n, np.nan)
-    sid = obs.sid[mask]
-    if len(sid):
-        pos = _group_bounds(sid)[1 if last else 0]
-        ref_t[sid[pos]] = obs.t[mask][pos]
-        ref_v[sid[pos]] = obs.value[mask][pos]
+    at = np.flatnonzero(mask)
+    if len(at):
+        sid = obs.sid[at]
+        at = at[_group_bounds(sid)[1 if last else 0]]
+        ref_t[obs.sid[at]] = obs.t[at]
+        ref_v[obs.sid[at]] = obs.value[at]
     return ref_t, ref_v
 
 

@@ -1,4 +1,8 @@
-"""Column names shared by the frames that flow between storage, the pure core and the reports."""
+"""Column names shared by the frames that flow between storage, the pure core and the reports.
+
+Key columns (plan, region, indicator, frequency) arrive from the storage layer as categoricals numbered by the
+database; the core takes text as well, and its results hold text.
+"""
 
 from __future__ import annotations
 

@@ -12,10 +12,15 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, and_, asc, cast, desc, func, insert, select, tuple_, union_all, update
+from sqlalchemy import (
+    Connection, String, and_, asc, case, cast, desc, func, insert, select, tuple_, union_all, update,
+)
 
 from monitor.core import columns as c
-from monitor.storage.frames import fetch_frame, fetch_plain_frame
+from monitor.core.periods import ANNUAL, MONTHLY, QUARTERLY
+from monitor.storage.frames import (
+    categories, check_unchanged, fetch_frame, fetch_plain_frame, numbered, to_categorical,
+)
 from monitor.storage.tables import observations, plan_indicators, plans, submissions
 
 _REL_TOL = 1e-12
@@ -175,30 +180,58 @@ def observations_for_assessment(
 
     Rather than every value, the database returns what monitor.core.assess reads: the first and the latest value
     of each region × indicator that a plan names, every year-end value (for projections and milestone verdicts),
-    and every value of cumulative indicators (for running totals). Assessing this frame gives the same result as
-    assessing all values.
+    and every value of cumulative indicators (for running totals), all for regions and indicators the loaded
+    plans name. Assessing this frame gives the same result as assessing all values.
+
+    Region, indicator and frequency come as categorical columns: the database numbers the regions and indicators
+    of the plans and returns those numbers, so a million rows arrive without a million strings to hash, and the
+    core matches them to series by number. Read inside :func:`monitor.storage.db.read_snapshot`, so that the
+    numbers and the values they stand for come from the same state of the plans.
     """
     o = observations
+    regions = numbered(plans.c.region_code, "regions",
+                       [] if region_codes is None else [plans.c.region_code.in_(region_codes)])
+    indicators = numbered(plan_indicators.c.indicator_id, "indicators",
+                          [plan_indicators.c.indicator_id == indicator_id] if indicator_id else [])
+
+    freq_number = case({freq: number for number, freq in enumerate(_FREQS)}, value=o.c.freq, else_=-1)
+    columns = [regions.c.number, indicators.c.number, o.c.period, freq_number, cast(o.c.period_end, String(10)),
+               o.c.value]
+
+    def with_numbers(query):  # type: ignore[no-untyped-def]
+        # rows of regions or indicators no plan names come back without a number, and to_categorical drops them
+        return query.outerjoin(regions, regions.c.value == o.c.region_code).outerjoin(
+            indicators, indicators.c.value == o.c.indicator_id)
+
     current = o.c.is_current == True  # noqa: E712 - renders `= 1` / `= true`, which the indexes can use
     where = [current, o.c.period_end <= as_of, *_filters(region_codes, indicator_id, None)]
-    columns = [o.c.region_code, o.c.indicator_id, o.c.period, o.c.freq, cast(o.c.period_end, String(10)), o.c.value]
-    queries = [_edges_query(columns, as_of, region_codes, indicator_id),
-               select(*columns).where(*where, o.c.year_end == True)]  # noqa: E712
+    queries = [_edges_query(columns, with_numbers, as_of, region_codes, indicator_id),
+               select(*columns).select_from(with_numbers(o)).where(*where, o.c.year_end == True)]  # noqa: E712
     if cumulative_ids:
-        queries.append(select(*columns).where(*where, o.c.indicator_id.in_(sorted(set(cumulative_ids)))))
-    parts = [fetch_plain_frame(conn, query, c.OBSERVATION_COLUMNS) for query in queries]
-    frame = pd.concat(parts, ignore_index=True).drop_duplicates([c.REGION_CODE, c.INDICATOR_ID, c.PERIOD])
+        queries.append(select(*columns).select_from(with_numbers(o)).where(
+            *where, o.c.indicator_id.in_(sorted(set(cumulative_ids)))))
+    numbering = {regions: categories(conn, regions), indicators: categories(conn, indicators)}
+    frame = pd.concat([fetch_plain_frame(conn, query, c.OBSERVATION_COLUMNS) for query in queries],
+                      ignore_index=True)
+    check_unchanged(conn, numbering)
+    frame = to_categorical(frame, {c.REGION_CODE: numbering[regions], c.INDICATOR_ID: numbering[indicators],
+                                   c.FREQ: _FREQS})
     frame[c.PERIOD_END] = pd.to_datetime(frame[c.PERIOD_END], format="%Y-%m-%d")
     frame[c.VALUE] = frame[c.VALUE].astype(float)
-    return frame.reset_index(drop=True)
+    # a value read by two of the queries comes once; period end and frequency fix the period
+    return frame.drop_duplicates([c.REGION_CODE, c.INDICATOR_ID, c.PERIOD_END, c.FREQ], ignore_index=True)
 
 
-def _edges_query(columns: list, as_of: date, region_codes: list[str] | None, indicator_id: str | None):  # type: ignore[no-untyped-def]
+_FREQS = [MONTHLY, QUARTERLY, ANNUAL]  # the numbers the queries give frequencies
+
+
+def _edges_query(columns: list, with_numbers, as_of: date,  # type: ignore[no-untyped-def]
+                 region_codes: list[str] | None, indicator_id: str | None):
     """The latest current value of every series and the first of those without a baseline, one probe each.
 
     Driven from the plans' region × indicator pairs, each edge is a correlated ``ORDER BY period_end LIMIT 1``
     on the (is_current, region_code, indicator_id, period_end, freq) index, which SQLite and PostgreSQL both
-    answer without reading the other values of the series.
+    answer without reading the other values of the series. ``with_numbers`` adds the joins that number the keys.
     """
     o, x = observations, observations.alias("x")
 
@@ -222,7 +255,7 @@ def _edges_query(columns: list, as_of: date, region_codes: list[str] | None, ind
             .limit(1)
             .scalar_subquery()
         )
-        return select(*columns).select_from(keys).join(o, o.c.id == first_or_latest)
+        return select(*columns).select_from(with_numbers(keys.join(o, o.c.id == first_or_latest)))
 
     # the first value only matters where it becomes the baseline: indicators whose plan states none
     return union_all(edge(pairs(), desc), edge(pairs(plan_indicators.c.baseline.is_(None)), asc))

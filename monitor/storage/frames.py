@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Executable
+from sqlalchemy import CTE, ColumnElement, Connection, Executable, func, select
+
+from monitor.errors import MonitorError
 
 
 def fetch_frame(conn: Connection, query: Executable, columns: list[str] | None = None) -> pd.DataFrame:
@@ -30,3 +35,47 @@ def fetch_plain_frame(conn: Connection, query: Executable, columns: list[str]) -
     finally:
         result.close()
     return pd.DataFrame.from_records(rows, columns=columns, nrows=len(rows))
+
+
+def numbered(column: ColumnElement, name: str, conditions: Sequence[ColumnElement] = ()) -> CTE:
+    """The distinct values of ``column`` where ``conditions`` hold, numbered from 0 in sorted order: a CTE with
+    columns ``value`` and ``number``.
+
+    Bulk reads join it to return a key's number instead of its text; :func:`categories` reads the values back,
+    and :func:`to_categorical` turns the numbers into a categorical column. Join it with an outer join: with an
+    inner join to a small table SQLite, having no statistics, may loop over the small table and scan the big
+    one once for each of its rows.
+    """
+    distinct = select(column.label("value")).where(*conditions).distinct().subquery()
+    number = func.row_number().over(order_by=distinct.c.value) - 1
+    return select(distinct.c.value, number.label("number")).cte(name)
+
+
+def categories(conn: Connection, numbers: CTE) -> list:
+    """The values of a :func:`numbered` CTE, in the order of their numbers."""
+    return [value for value, in conn.execute(select(numbers.c.value).order_by(numbers.c.number))]
+
+
+def check_unchanged(conn: Connection, numbering: dict[CTE, list]) -> None:
+    """Raise if a :func:`numbered` CTE numbers other values now than it did when read before.
+
+    Numbers read in one statement and their values read in another agree only within one snapshot of the
+    database (:func:`monitor.storage.db.read_snapshot`); this catches a read made without one while plans
+    changed, which would otherwise put values under the wrong region or indicator.
+    """
+    if any(categories(conn, numbers) != values for numbers, values in numbering.items()):
+        raise MonitorError("the plans changed while the assessment inputs were read; run it again "
+                           "(bulk reads belong in monitor.storage.db.read_snapshot)")
+
+
+def to_categorical(frame: pd.DataFrame, names: dict[str, list]) -> pd.DataFrame:
+    """``frame`` with its number columns ``names`` (column → its categories) turned into categorical columns.
+
+    Rows an outer join left without a number in any of them are dropped.
+    """
+    numbers = frame[list(names)]
+    if numbers.isna().any(axis=None):
+        frame = frame[numbers.notna().all(axis=1)].reset_index(drop=True)
+    for name, values in names.items():
+        frame[name] = pd.Categorical.from_codes(frame[name].to_numpy(dtype=np.int64), categories=values)
+    return frame

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from monitor.core import columns as c
 from monitor.plans.diff import describe_changes
 from monitor.plans.model import Kind, Plan
-from monitor.storage.frames import fetch_plain_frame
+from monitor.storage.frames import categories, check_unchanged, fetch_plain_frame, numbered, to_categorical
 from monitor.storage.tables import milestones, plan_indicators, plan_revisions, plans
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
@@ -124,14 +124,22 @@ def series_frames(
     region_codes: list[str] | None = None,
     indicator_id: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The series (plan × indicator) and milestone frames the assessment core takes."""
+    """The series (plan × indicator) and milestone frames the assessment core takes.
+
+    Plan, region and indicator come as categorical columns, numbered by the database (see
+    :func:`monitor.storage.frames.numbered`), so the core matches series, milestones and observations by number.
+    Read inside :func:`monitor.storage.db.read_snapshot` together with the observations.
+    """
     pi = plan_indicators
+    plan_numbers = numbered(plans.c.plan_id, "plan_numbers")
+    region_numbers = numbered(plans.c.region_code, "region_numbers")
+    indicator_numbers = numbered(pi.c.indicator_id, "indicator_numbers")
     query = (
         select(
-            pi.c.plan_id.label(c.PLAN_ID),
-            plans.c.region_code.label(c.REGION_CODE),
+            plan_numbers.c.number.label(c.PLAN_ID),
+            region_numbers.c.number.label(c.REGION_CODE),
             plans.c.region_name.label(c.REGION_NAME),
-            pi.c.indicator_id.label(c.INDICATOR_ID),
+            indicator_numbers.c.number.label(c.INDICATOR_ID),
             pi.c.name.label(c.INDICATOR_NAME),
             pi.c.unit.label(c.UNIT),
             pi.c.direction.label(c.DIRECTION),
@@ -145,20 +153,31 @@ def series_frames(
             pi.c.frequency.label(c.FREQUENCY),
             pi.c.due_days.label(c.DUE_DAYS),
         )
-        .join(plans, plans.c.plan_id == pi.c.plan_id)
+        .select_from(pi.join(plans, plans.c.plan_id == pi.c.plan_id)
+                     .outerjoin(plan_numbers, plan_numbers.c.value == pi.c.plan_id)
+                     .outerjoin(region_numbers, region_numbers.c.value == plans.c.region_code)
+                     .outerjoin(indicator_numbers, indicator_numbers.c.value == pi.c.indicator_id))
         .order_by(plans.c.region_code, pi.c.plan_id, pi.c.position)
     )
-    ms = select(milestones.c.plan_id, milestones.c.indicator_id, milestones.c.year, milestones.c.value)
+    m = milestones
+    ms = select(plan_numbers.c.number, indicator_numbers.c.number, m.c.year, m.c.value).select_from(
+        m.outerjoin(plan_numbers, plan_numbers.c.value == m.c.plan_id)
+        .outerjoin(indicator_numbers, indicator_numbers.c.value == m.c.indicator_id))
     if plan_id:
         query = query.where(pi.c.plan_id == plan_id)
-        ms = ms.where(milestones.c.plan_id == plan_id)
+        ms = ms.where(m.c.plan_id == plan_id)
     if region_codes is not None:
         query = query.where(plans.c.region_code.in_(region_codes))
     if indicator_id:
         query = query.where(pi.c.indicator_id == indicator_id)
-        ms = ms.where(milestones.c.indicator_id == indicator_id)
+        ms = ms.where(m.c.indicator_id == indicator_id)
+    numbering = {numbers: categories(conn, numbers) for numbers in (plan_numbers, region_numbers, indicator_numbers)}
     series = fetch_plain_frame(conn, query, c.SERIES_COLUMNS)
+    frame = fetch_plain_frame(conn, ms, c.MILESTONE_COLUMNS)
+    check_unchanged(conn, numbering)
+    plan_ids, indicator_ids = numbering[plan_numbers], numbering[indicator_numbers]
+    series = to_categorical(series, {c.PLAN_ID: plan_ids, c.REGION_CODE: numbering[region_numbers],
+                                     c.INDICATOR_ID: indicator_ids})
     for col in (c.BASELINE, c.GROWTH_PERCENT):
         series[col] = pd.to_numeric(series[col], errors="coerce").astype(float)
-    return series, fetch_plain_frame(conn, ms, c.MILESTONE_COLUMNS)
-
+    return series, to_categorical(frame, {c.PLAN_ID: plan_ids, c.INDICATOR_ID: indicator_ids})
