@@ -39,9 +39,9 @@ from monitor.core.assess import assess  # noqa: E402
 def dump_frames(database_url: str, as_of: date, path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read the frames ``monitor check`` assesses for every plan from a database and pickle them to ``path``."""
     from monitor.storage import actual_store, plan_store
-    from monitor.storage.db import make_engine
+    from monitor.storage.db import make_engine, read_snapshot
 
-    with paused_gc(), make_engine(database_url).connect() as conn:
+    with paused_gc(), read_snapshot(make_engine(database_url)) as conn:
         series, milestones = plan_store.series_frames(conn)
         cumulative = sorted(series.loc[series[c.KIND] == "cumulative", c.INDICATOR_ID].unique())
         observations = actual_store.observations_for_assessment(conn, as_of, None, None, cumulative)
