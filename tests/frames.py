@@ -14,14 +14,16 @@ REGION = "500229"
 def series(indicator_id: str = "x", *, baseline: float | None = 0.0, milestones: dict[int, float] | None = None,
            direction: str = "higher", kind: str = "level", trajectory: str = "linear",
            growth_percent: float | None = None, region: str = REGION, plan: str = "p",
-           frequency: str = "annual", due_days: int = 181) -> tuple[dict, list[tuple]]:
+           frequency: str = "annual", due_days: int = 181, baseline_year: int = 2020, end_year: int = 2025,
+           successor: str | None = None, successor_start: int | None = None) -> tuple[dict, list[tuple]]:
     row = {
         c.PLAN_ID: plan, c.REGION_CODE: region, c.REGION_NAME: "城口县", c.INDICATOR_ID: indicator_id,
         c.INDICATOR_NAME: indicator_id, c.UNIT: "u", c.DIRECTION: direction, c.KIND: kind,
-        c.TRAJECTORY: trajectory, c.BINDING: None, c.BASELINE_YEAR: 2020,
+        c.TRAJECTORY: trajectory, c.BINDING: None, c.BASELINE_YEAR: baseline_year,
         c.BASELINE: np.nan if baseline is None else baseline,
-        c.GROWTH_PERCENT: np.nan if growth_percent is None else growth_percent, c.PLAN_END_YEAR: 2025,
-        c.FREQUENCY: frequency, c.DUE_DAYS: due_days,
+        c.GROWTH_PERCENT: np.nan if growth_percent is None else growth_percent,
+        c.PLAN_START_YEAR: baseline_year + 1, c.PLAN_END_YEAR: end_year, c.FREQUENCY: frequency, c.DUE_DAYS: due_days,
+        c.SUCCESSOR_ID: successor, c.SUCCESSOR_START_YEAR: np.nan if successor_start is None else successor_start,
     }
     ms = [(plan, indicator_id, year, value) for year, value in (milestones or {}).items()]
     return row, ms

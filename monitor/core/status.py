@@ -54,3 +54,31 @@ class Thresholds:
     def __post_init__(self) -> None:
         if not 0 <= self.behind <= self.on_track:
             raise ValueError("thresholds must satisfy 0 <= behind <= on_track")
+
+
+# phases of a plan as of a date (docs/method.md, "Phases of a plan")
+NOT_STARTED = "not_started"
+IN_PROGRESS = "in_progress"
+AWAITING_FINAL = "awaiting_final"
+FINAL = "final"
+CONTINUING = "continuing"
+PHASES = (NOT_STARTED, IN_PROGRESS, AWAITING_FINAL, FINAL, CONTINUING)
+PHASE_LABEL = {
+    NOT_STARTED: "尚未开始",
+    IN_PROGRESS: "执行中",
+    AWAITING_FINAL: "待终期数据",
+    FINAL: "已结束",
+    CONTINUING: "远景目标继续监测",
+}
+
+# final verdicts of a milestone (docs/method.md, "Final verdict of a milestone"); status values, other words
+FINAL_STATUSES = (ACHIEVED, MISSED, NO_DATA)
+FINAL_LABEL = {ACHIEVED: "已完成", MISSED: "未完成", NO_DATA: "终期值未报送"}
+EXCEEDED_LABEL = "超额完成"
+
+
+def final_label(final_status: str | None, exceeded: bool) -> str:
+    """The verdict as a Chinese review prints it: 超额完成 when achieved beyond the target, else 已完成 …"""
+    if final_status == ACHIEVED and exceeded:
+        return EXCEEDED_LABEL
+    return FINAL_LABEL.get(final_status or "", "")

@@ -158,6 +158,9 @@ class Plan(_Strict):
     region: Region
     period: Period
     baseline_year: int
+    succeeds: PlanId | None = Field(
+        None, description="Id of the plan of the same region this one follows on from (十五五 after 十四五); from the "
+                          "first day of this plan's period, the indicators both share are judged under this plan only.")
     source: SourceDocument
     indicators: list[Indicator] = Field(min_length=1)
     notes: list[str] = Field(default_factory=list, description="What a reader should know about the source.")
@@ -168,6 +171,8 @@ class Plan(_Strict):
             raise ValueError("period.start must not be after period.end")
         if self.baseline_year >= self.period.start:
             raise ValueError("baseline_year must come before period.start")
+        if self.succeeds == self.id:
+            raise ValueError("a plan cannot succeed itself")
         seen: dict[str, str] = {}
         for ind in self.indicators:
             if ind.id in seen:

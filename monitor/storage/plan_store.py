@@ -45,6 +45,7 @@ def save_plan(conn: Connection, plan: Plan, source_file: str | None, now: dateti
         "period_start": plan.period.start,
         "period_end": plan.period.end,
         "baseline_year": plan.baseline_year,
+        "succeeds": plan.succeeds,
         "definition": definition,
         "sha256": digest,
         "source_file": source_file,

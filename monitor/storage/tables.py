@@ -64,6 +64,7 @@ plans = Table(
     Column("period_start", Integer, nullable=False),
     Column("period_end", Integer, nullable=False),
     Column("baseline_year", Integer, nullable=False),
+    Column("succeeds", String(80), nullable=True, index=True),  # the plan this one follows on from
     Column("definition", Text, nullable=False),  # the validated plan as canonical JSON
     Column("sha256", String(64), nullable=False),
     Column("source_file", Text, nullable=True),
