@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEMO_DB := data/demo.db
-DEMO_AS_OF := 2025-07-01
+DEMO_AS_OF := 2026-07-15
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 

@@ -84,10 +84,18 @@ def scope_of(frame: pd.DataFrame) -> set[tuple[str, str, str]]:
     return set(zip(frame[c.PLAN_ID], frame[c.REGION_CODE], frame[c.INDICATOR_ID]))
 
 
-def render(config: AlertConfig, planned: PlannedMessage, now: datetime) -> Message:
+def plan_context(frame: pd.DataFrame, plans: list) -> dict:
+    """``extra`` every alert message gets: plan titles, and the regions that have more than one plan in the
+    assessment (their messages name the plan of each indicator)."""
+    counts = frame.groupby(frame[c.REGION_CODE].astype(str), observed=True)[c.PLAN_ID].nunique()
+    return {"plan_names": {p.id: p.title for p in plans},
+            "multi_plan_regions": sorted(counts.index[counts > 1].tolist())}
+
+
+def render(config: AlertConfig, planned: PlannedMessage, now: datetime, extra: dict | None = None) -> Message:
     kind = config.receivers.receiver(planned.receiver).kind
     notification = Notification(planned.kind, planned.receiver, planned.group_labels, planned.items,
-                                now.astimezone(config.tz))
+                                now.astimezone(config.tz), dict(extra or {}))
     return config.renderer.render(notification, kind)
 
 
@@ -98,11 +106,12 @@ def evaluate_alerts(engine: Engine, config: AlertConfig, frame: pd.DataFrame, no
         silences = alert_store.all_silences(conn)
         stored = {} if fresh else alert_store.stored_alerts(conn)
         notices = {} if fresh else alert_store.stored_notices(conn)
-        aliases = aliases_from_plans(plan_store.stored_plans(conn))
-    current = current_alerts(config, frame, silences, now, rule_id, aliases)
+        plans = plan_store.stored_plans(conn)
+    current = current_alerts(config, frame, silences, now, rule_id, aliases_from_plans(plans))
     evaluation = plan_messages(current, stored, notices, config.routing, scope_of(frame), now)
     messages = with_latest_assessment(evaluation.messages, frame)
-    return AlertRun(current, evaluation, [(m, render(config, m, now)) for m in messages])
+    extra = plan_context(frame, plans)
+    return AlertRun(current, evaluation, [(m, render(config, m, now, extra)) for m in messages])
 
 
 def with_latest_assessment(messages: list[PlannedMessage], frame: pd.DataFrame) -> list[PlannedMessage]:

@@ -52,9 +52,9 @@ def initialise(settings: Settings, now: datetime) -> InitReport:
 
 
 def load_plans(engine: Engine, paths: list[Path], now: datetime) -> list[plan_store.SaveResult]:
-    """Validate all files first, then store them in one transaction."""
-    files = read_plan_files(paths)
+    """Validate all files first (`succeeds` also against the stored plans), then store them in one transaction."""
     with engine.begin() as conn:
+        files = read_plan_files(paths, plan_store.stored_plans(conn))
         return [plan_store.save_plan(conn, f.plan, f.path.name, now) for f in files]
 
 

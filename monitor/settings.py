@@ -6,6 +6,7 @@ Nothing is read at import time: call :func:`load_settings` at an entry point and
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,12 +51,19 @@ class InboxSettings(BaseModel):
 
 
 class ReminderSettings(BaseModel):
-    """The ladder of reminders for a figure that is due or late (MONITOR_REMINDERS__GRACE_DAYS, …)."""
+    """The ladder of reminders for a figure that is due or late, and how far back figures are asked for
+    (MONITOR_REMINDERS__GRACE_DAYS, MONITOR_REMINDERS__LOOKBACK_DAYS, …)."""
 
     before_days: int = Field(3, description="A notice this many days before the due date.")
     grace_days: int = Field(7, description="After the due date, wait this long before the overdue reminder.")
     every_days: int = Field(7, description="Then remind again every this many days.")
     escalate_after: int = Field(3, description="After this many reminders the digest receivers are told too.")
+    lookback_days: int = Field(
+        365, ge=0, description="Only figures due in the last this many days (or coming due) are asked for, so a new "
+        "database is not flooded with years-old gaps; a large value such as 3650 asks for every gap.")
+    since: date | None = Field(
+        None, description="And none due before this date (YYYY-MM-DD), e.g. the day the monitor went live; unset: "
+        "only lookback_days limits.")
 
 
 class Settings(BaseSettings):

@@ -117,3 +117,32 @@ def digest_extra() -> dict[str, Any]:
              "days_overdue": 92},
         ],
     }
+
+
+def final_verdict(row: dict[str, Any], verdict: str, value: float | None, **overrides: Any) -> dict[str, Any]:
+    """``row`` a year after its plan ended: the frozen verdict of its 2025 target (phase final)."""
+    target = row["target"]
+    attainment = None if value is None else value / target
+    return {**row, "phase": "final", "period": None if value is None else "2025", "actual": value,
+            "expected": None, "gap": None, "shortfall": None, "pace": None, "projected": None,
+            "required_rate": None, "status": verdict, "final_period": "2025", "final_year": 2025,
+            "final_target": target, "final_value": value, "final_status": verdict, "attainment": attainment,
+            "final_shortfall": None if value is None else target - value, **overrides}
+
+
+def announced(row: dict[str, Any], *, new: bool = True) -> AlertItem:
+    """The final-review announcement of a final row, labelled as ``announce: final`` rules label theirs."""
+    base = alert(row, severity="warning", summary=f"{row['indicator_name']}终期评估")
+    labels = {**base.labels, "rule": "final-review", "announce": "final", "phase": row.get("phase", "final")}
+    verdict = f"final-review:{row['final_status']}"
+    item = Alert(fingerprint(row["plan_id"], row["region_code"], row["indicator_id"], verdict), "final-review",
+                 "warning", base.summary, labels, row)
+    return AlertItem(item, "firing", NOW, new=new)
+
+
+def chengkou_final() -> Notification:
+    """城口县's final review: R&D spending missed (0.25 of 0.3), high-tech enterprises exceeded (6 of 5)."""
+    return notification("final", [announced(final_verdict(rd_expenditure(), "missed", 0.25)),
+                                  announced(final_verdict(high_tech(binding="binding"), "achieved", 6.0))],
+                        extra={"plan_names": {"chengkou-14th-sti": "城口县“十四五”科技创新规划"}},
+                        now=NOW.replace(year=2026, month=7, day=15))

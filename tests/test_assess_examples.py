@@ -1,4 +1,4 @@
-"""The worked examples of pace-method.md, and the status ladder at its edges."""
+"""The worked examples of docs/method.md (Part 1), and the status ladder at its edges."""
 
 from datetime import date
 
@@ -73,10 +73,14 @@ def test_chengkou_tech_enterprises_expected_in_2030_is_150_between_the_2025_and_
 def test_a_missed_2025_milestone_is_the_verdict_until_later_values_move_judging_on():
     item = series("ent", baseline=68, milestones={2025: 100, 2035: 200})
     row = one(item, ("ent", "2025", 95), as_of=date(2026, 7, 1))
-    assert row.status == "missed" and row.target_year == 2025 and row.severity == "critical"
+    assert row.status == "missed" and row.final_year == 2025 and row.severity == "critical"
+    assert row.target_year == 2035 and row.required_rate == pytest.approx((200 - 95) / 10)
+    assert row.phase == "continuing" and row.final_status == "missed"
     later = one(item, ("ent", "2025", 95), ("ent", "2026", 112), as_of=date(2027, 7, 1))
-    assert later.target_year == 2035 and later.expected == pytest.approx(110)
-    assert later.status == "on_track"
+    # the 2035 segment starts from the 95 reported for 2025, not from the missed target of 100
+    assert later.target_year == 2035 and later.expected == pytest.approx(95 + 105 / 10)
+    assert later.pace == pytest.approx((112 - 95) / 10.5)
+    assert later.status == "on_track" and later.final_status == "missed" and later.final_value == 95
 
 
 @pytest.mark.parametrize(
@@ -141,13 +145,13 @@ def test_a_zero_baseline_on_a_compound_path_is_not_assessable():
     assert row.status == "not_assessable"
 
 
-def test_after_the_last_milestone_the_expected_value_stays_at_the_target():
+def test_after_the_plan_the_2025_value_settles_the_milestone_and_later_values_change_nothing():
     item = series("x", baseline=0, milestones={2025: 100})
     row = one(item, ("x", "2025", 100), ("x", "2027", 90), as_of=date(2028, 7, 1))
-    assert row.expected == pytest.approx(100)
-    assert row.status == "achieved"  # the 2025 value settles the milestone
+    assert row.phase == "final" and row.status == "achieved" and row.actual == 100 and row.period == "2025"
+    assert row.expected != row.expected and row.pace != row.pace  # no path toward a year that has passed
     missed = one(item, ("x", "2025", 80), ("x", "2027", 120), as_of=date(2028, 7, 1))
-    assert missed.status == "missed"
+    assert missed.status == "missed" and missed.actual == 80 and missed.final_shortfall == 20
 
 
 def test_a_keep_at_least_target_is_judged_on_the_target_alone():

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.core import paths
 from monitor.core.assess import assess
 from tests.frames import frames, observations, series
 
@@ -22,27 +23,28 @@ def assess_values(item, obs, as_of):
 
 @settings(max_examples=60, deadline=None)
 @given(base=values, v25=values, v35=values, trajectory=trajectories)
-def test_expected_equals_the_baseline_at_the_start_and_each_milestone_at_its_time(base, v25, v35, trajectory):
+def test_expected_equals_each_milestone_at_its_time(base, v25, v35, trajectory):
     item = series("x", baseline=base, milestones={2025: v25, 2035: v35}, trajectory=trajectory)
     s, m = frames(item)
-    for label, want in (("2020", base), ("2025", v25), ("2035", v35)):
-        obs = observations(("x", label, 1.0))
-        row = assess(s, m, obs, date(2040, 1, 1)).iloc[0]
+    # each value assessed as soon as its period has ended, before its figure is due
+    for label, want in (("2025", v25), ("2035", v35)):
+        row = assess(s, m, observations(("x", label, 1.0)), date(int(label) + 1, 1, 1)).iloc[0]
         assert row.expected == pytest.approx(want, rel=1e-9)
+        assert row.baseline == base
 
 
 @settings(max_examples=60, deadline=None)
 @given(base=values, v25=values, v35=values, trajectory=trajectories)
 def test_expected_moves_monotonically_between_milestones(base, v25, v35, trajectory):
-    periods = [f"{y}Q{q}" for y in range(2021, 2036) for q in range(1, 5)]
-    # one series per period, all on the same path, assessed in a single call
-    items = [series(f"x{i}", baseline=base, milestones={2025: v25, 2035: v35}, trajectory=trajectory)
-             for i in range(len(periods))]
-    s, m = frames(*items)
-    obs = observations(*[(f"x{i}", label, 1.0) for i, label in enumerate(periods)])
-    expected = list(assess(s, m, obs, date(2040, 1, 1))["expected"])
-    first = np.array(expected[: 5 * 4])
-    second = np.array(expected[5 * 4 - 1:])
+    times = np.array([y + q / 4 for y in range(2021, 2036) for q in range(1, 5)])
+    n = len(times)
+    start_t = np.tile([2021.0, 2026.0, 2036.0], (n, 1))
+    points = np.tile([base, v25, v35], (n, 1))
+    passed = (start_t[:, 1:] < times[:, None] - 1e-9).sum(axis=1)
+    compound = np.full(n, trajectory == "compound")
+    expected = paths.expected(times, start_t, points, points, passed, np.full(n, 2), compound)
+    first = expected[: 5 * 4]
+    second = expected[5 * 4 - 1:]
     for segment, start, end in ((first, base, v25), (second, v25, v35)):
         steps = np.diff(segment) * np.sign(end - start)
         assert (steps >= -1e-9 * max(abs(start), abs(end))).all()

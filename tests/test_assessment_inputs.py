@@ -61,7 +61,7 @@ def store_series(conn, s: pd.DataFrame, milestones_frame: pd.DataFrame | None = 
         conn.execute(insert(plan_indicators), [
             {"plan_id": plan_id, "indicator_id": row[c.INDICATOR_ID], "position": i, "name": row[c.INDICATOR_NAME],
              "unit": row[c.UNIT], "direction": row[c.DIRECTION], "kind": row[c.KIND],
-             "trajectory": row[c.TRAJECTORY], "frequency": "annual", "due_days": 180,
+             "trajectory": row[c.TRAJECTORY], "frequency": row[c.FREQUENCY], "due_days": row[c.DUE_DAYS],
              "growth_percent": None if pd.isna(row[c.GROWTH_PERCENT]) else row[c.GROWTH_PERCENT],
              "baseline": 0.0 if row[c.KIND] == "cumulative" else None if pd.isna(row[c.BASELINE]) else row[c.BASELINE]}
             for i, (_, row) in enumerate(part.iterrows())])

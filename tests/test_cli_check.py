@@ -6,14 +6,19 @@ from pathlib import Path
 
 import pytest
 
+from monitor.plans.loader import plan_files_in, read_plan_files
 from tests.cli_runner import run_monitor
 from tests.conftest import PLANS_DIR, SAMPLES_DIR
 
 JSON_FIELDS = {
-    "plan_id", "region_code", "region_name", "indicator_id", "indicator_name", "unit", "direction", "period", "t",
-    "baseline", "target", "target_year", "expected", "actual", "gap", "pace", "progress", "projected",
-    "required_rate", "status", "severity",
+    "plan_id", "region_code", "region_name", "indicator_id", "indicator_name", "unit", "direction", "phase", "period",
+    "t", "baseline", "target", "target_year", "expected", "actual", "gap", "pace", "progress", "projected",
+    "required_rate", "status", "severity", "final_period", "final_year", "final_target", "final_value",
+    "final_status", "attainment", "final_shortfall", "due_period", "due_date", "last_period", "last_value",
+    "last_pace", "last_status", "succeeded_by",
 }
+PHASES = {"not_started", "in_progress", "awaiting_final", "final", "continuing"}
+SERIES = sum(len(f.plan.indicators) for f in read_plan_files(plan_files_in(PLANS_DIR)))
 STATUSES = {"achieved", "on_track", "behind", "off_track", "regressing", "missed", "no_data", "not_assessable"}
 
 
@@ -38,7 +43,7 @@ def test_the_sample_data_shows_every_status_with_all_json_fields(loaded):
     result = loaded("check", "--as-of", "2025-07-01", "--format", "json", "--fail-on", "never")
     assert result.code == 0
     rows = json.loads(result.out)
-    assert len(rows) == 21 + 47
+    assert len(rows) == SERIES
     assert all(JSON_FIELDS <= row.keys() for row in rows)
     assert {row["status"] for row in rows} == STATUSES
     by_key = {(row["region_code"], row["indicator_id"]): row for row in rows}
@@ -50,6 +55,37 @@ def test_the_sample_data_shows_every_status_with_all_json_fields(loaded):
     zone = by_key[("500241", "municipal_high_tech_zone")]
     assert zone["status"] == "missed" and zone["target_year"] == 2024
     assert by_key[("500241", "sti_progress_rank")]["direction"] == "lower"
+
+
+def test_after_the_plan_every_row_has_a_phase_and_ended_rows_carry_their_final_verdict(loaded):
+    rows = json.loads(loaded("check", "--as-of", "2026-12-01", "--format", "json", "--fail-on", "never").out)
+    assert len(rows) == SERIES and {row["phase"] for row in rows} <= PHASES
+    fourteenth = [row for row in rows if row["plan_id"].endswith("14th-sti")]
+    assert {row["phase"] for row in fourteenth} <= {"final", "continuing"}
+    for row in fourteenth:
+        assert row["final_status"] in ("achieved", "missed", "no_data") and row["final_period"] == "2025"
+        assert row["pace"] is None or row["phase"] == "continuing"
+        if row["phase"] == "final":
+            assert row["status"] == row["final_status"] and row["required_rate"] is None
+        if row["final_status"] == "no_data":
+            assert row["status"] == "no_data" and row["due_period"] == "2025" and row["due_date"] == "2026-06-30"
+        else:
+            assert row["final_value"] is not None and row["attainment"] is not None
+    by_key = {(row["plan_id"], row["indicator_id"]): row for row in rows}
+    intensity = by_key[("chengkou-14th-sti", "rd_intensity")]
+    # 0.42 reported for 2025 against 0.8: 完成率 52.5 %; the 2035 goal is the successor's now
+    assert intensity["final_value"] == 0.42 and intensity["final_status"] == "missed"
+    assert intensity["attainment"] == pytest.approx(0.525) and intensity["final_shortfall"] == pytest.approx(0.38)
+    successor = [row for row in rows if row["plan_id"] == "chengkou-15th-sti-example"]
+    assert successor and {row["phase"] for row in successor} == {"not_started"}
+    assert {(row["status"], row["severity"]) for row in successor} == {("not_assessable", "ok")}
+    shared = {row["indicator_id"] for row in successor}
+    for row in fourteenth:
+        if row["region_code"] == "500229":
+            assert row["succeeded_by"] == ("chengkou-15th-sti-example" if row["indicator_id"] in shared else None)
+            assert row["phase"] == "final" or row["indicator_id"] not in shared
+    late = [row for row in fourteenth if row["status"] == "no_data" and row["last_period"]]
+    assert late and all(row["last_status"] and "逾期未报" in row["note"] for row in late)
 
 
 def test_exit_code_follows_the_worst_severity_and_fail_on(loaded):
@@ -104,18 +140,18 @@ def test_check_before_init_says_to_run_init(monitor):
 
 
 def test_a_file_with_one_bad_row_is_refused_whole_and_names_that_row(loaded, tmp_path: Path):
-    bad = tmp_path / "城口2025.csv"
+    bad = tmp_path / "城口2026.csv"
     bad.write_text(
         "地区,指标,期间,数值,单位\n"
-        "城口县,rd_intensity,2025,0.41,%\n"
-        "城口县,tech_enterprises,2025,一百,家\n"
-        "城口县,sti_projects,2025,6,项\n",
+        "城口县,rd_intensity,2026,0.51,%\n"
+        "城口县,tech_enterprises,2026,一百,家\n"
+        "城口县,sti_projects,2026,6,项\n",
         encoding="utf-8",
     )
     result = loaded("actuals", "import", str(bad))
     assert result.code == 3
-    assert "城口2025.csv" in result.err and "row 3" in result.err and "数值" in result.err
-    listed = loaded("actuals", "list", "--region", "城口县", "--period", "2025")
+    assert "城口2026.csv" in result.err and "row 3" in result.err and "数值" in result.err
+    listed = loaded("actuals", "list", "--region", "城口县", "--period", "2026")
     assert "rd_intensity" not in listed.out  # the good rows were not stored either
 
 

@@ -12,6 +12,7 @@ from tests.conftest import PLANS_DIR
 
 CHENGKOU = PLANS_DIR / "chengkou-14th-sti.yaml"
 XIUSHAN = PLANS_DIR / "xiushan-14th-sti.yaml"
+EXAMPLE = PLANS_DIR / "chengkou-15th-sti-example.yaml"
 
 
 @pytest.fixture
@@ -23,9 +24,29 @@ def monitor(capsys, monkeypatch, sqlite_url, tmp_path):
 
 
 def test_the_shipped_plans_validate(monitor):
-    result = monitor("plans", "validate", str(CHENGKOU), str(XIUSHAN))
+    result = monitor("plans", "validate", str(CHENGKOU), str(XIUSHAN), str(EXAMPLE))
     assert result.code == 0
     assert "chengkou-14th-sti, 21 indicators" in result.out and "xiushan-14th-sti, 47 indicators" in result.out
+    assert "chengkou-15th-sti-example, 5 indicators" in result.out
+
+
+def test_the_example_15th_plan_is_marked_as_an_example_and_carries_the_14th_plans_2035_goals():
+    old = yaml.safe_load(CHENGKOU.read_text(encoding="utf-8"))
+    new = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    assert "示例" in new["title"] and "示例" in new["source"]["title"] and "非正式" in new["title"]
+    assert "示例" in new["notes"][0] and "ILLUSTRATIVE EXAMPLE, NOT AN OFFICIAL PLAN" in EXAMPLE.read_text("utf-8")
+    assert (new["succeeds"], new["baseline_year"]) == ("chengkou-14th-sti", 2025)
+    assert new["period"] == {"start": 2026, "end": 2030}
+    before = {i["id"]: i for i in old["indicators"]}
+    assert len(new["indicators"]) == 5 and {i["id"] for i in new["indicators"]} <= before.keys()
+    assert sum(i["baseline"] is None for i in new["indicators"]) >= 2
+    for ind in new["indicators"]:
+        mine = before[ind["id"]]
+        assert (ind["name"], ind["unit"], ind["aliases"]) == (mine["name"], mine["unit"], mine["aliases"])
+        assert 2030 in ind["milestones"] and "示例" in ind["note"]
+        assert ind["source"]["document"] == "城口县“十四五”科技创新规划"
+        if 2035 in mine["milestones"]:
+            assert ind["milestones"][2035] == mine["milestones"][2035]
 
 
 def test_a_broken_plan_names_the_file_line_and_field(monitor, tmp_path: Path):
@@ -80,6 +101,7 @@ def test_plans_schema_is_a_json_schema_the_shipped_files_follow(monitor):
     schema = json.loads(monitor("plans", "schema").out)
     assert schema["type"] == "object"
     assert {"id", "region", "indicators", "baseline_year"} <= set(schema["required"])
+    assert "succeeds" in schema["properties"]
     indicator = schema["$defs"]["Indicator"]["properties"]
     assert {"direction", "kind", "trajectory", "milestones", "baseline", "binding"} <= set(indicator)
 

@@ -239,12 +239,14 @@ def test_a_file_dropped_in_the_inbox_is_imported_and_assessed_on_the_next_run_wi
     proc = daemons.start(extra={"MONITOR_INBOX__PATH": str(inbox), "MONITOR_INBOX__SETTLE_SECONDS": "0",
                                 "MONITOR_METRICS_PORT": str(port)}, inbox="* * * * * *")
     wait_for(lambda: county_messages(daemons.robot), 40)
-    # 城口县 reported 1 high-tech enterprise for 2024 (regressing); the corrected figure clears that alert
-    (inbox / "城口县更正.csv").write_text("地区,指标,期间,数值\n城口县,国家高新技术企业数,2024,9\n", encoding="utf-8")
-    wait_for(lambda: (inbox / "processed" / "城口县更正.csv").exists(), 30)
-    wait_for(lambda: any("已恢复" in c for c in county_messages(daemons.robot)), 30)
+    # the 十四五 plan has ended (the daemon judges as of today): 城口县 is told its final review once; the 2025
+    # figure of 科技创新人才数 was missing, and the late figure from the inbox updates that review
+    wait_for(lambda: any("终期评估" in c for c in county_messages(daemons.robot)), 40)
+    (inbox / "城口县补报.csv").write_text("地区,指标,期间,数值\n城口县,科技创新人才数,2025,520\n", encoding="utf-8")
+    wait_for(lambda: (inbox / "processed" / "城口县补报.csv").exists(), 30)
+    wait_for(lambda: any("终期评估·更新" in c and "科技创新人才数" in c for c in county_messages(daemons.robot)), 30)
     metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    assert 'monitor_pace{' in metrics and 'region_code="500229"' in metrics
+    assert 'monitor_status{' in metrics and 'region_code="500229"' in metrics  # no pace: the plan has ended
     assert 'monitor_notifications_sent_total{receiver="county"}' in metrics
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(12) == 0

@@ -168,11 +168,13 @@ def test_temporary_hidden_and_foreign_files_and_subfolders_are_left_alone(inbox)
 
 def test_the_assessment_after_the_import_shows_the_new_value(inbox):
     engine = inbox.ctx.engine
-    before = service.run_check(engine, AS_OF, region="城口县", indicator_id="high_tech_enterprises")
+    before = service.run_check(engine, AS_OF, plan_id="chengkou-14th-sti", region="城口县",
+                               indicator_id="high_tech_enterprises")
     assert before[c.STATUS].tolist() == ["no_data"]
     inbox.drop("城口县.csv", HEADER + GOOD_ROWS)
     inbox.scan_settled()
-    after = service.run_check(engine, AS_OF, region="城口县", indicator_id="high_tech_enterprises")
+    after = service.run_check(engine, AS_OF, plan_id="chengkou-14th-sti", region="城口县",
+                              indicator_id="high_tech_enterprises")
     assert after[c.ACTUAL].tolist() == [9.0] and after[c.PERIOD].tolist() == ["2024"]
     assert after[c.STATUS].tolist() != ["no_data"]
 

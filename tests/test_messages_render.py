@@ -11,11 +11,12 @@ from monitor.errors import ConfigError
 from monitor.messages.model import AlertItem
 from monitor.messages.render import CHANNEL_KINDS, KINDS, Renderer, template_names
 from tests.message_factory import (
-    NOW, STARTED, alert, chengkou_firing, digest_extra, firing, high_tech, not_reported, notification, patents,
+    NOW, STARTED, alert, chengkou_final, chengkou_firing, digest_extra, firing, high_tech, not_reported, notification, patents,
     rd_expenditure, resolved, xiushan_high_tech,
 )
 
-HEADLINE = {"firing": "【预警】", "reminder": "【持续预警】", "resolved": "【已恢复】", "digest": "【进度汇总】"}
+HEADLINE = {"firing": "【预警】", "reminder": "【持续预警】", "resolved": "【已恢复】", "digest": "【进度汇总】",
+            "final": "【终期评估】"}
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,8 @@ def realistic(kind: str):
                             region="秀山土家族苗族自治县")
     if kind == "digest":
         return notification("digest", [], region=None, extra=digest_extra())
+    if kind == "final":
+        return chengkou_final()
     return notification(kind, [firing(rd_expenditure(), new=True), firing(high_tech()), firing(not_reported())])
 
 
@@ -50,6 +53,8 @@ def test_every_channel_renders_every_kind_of_message(renderer, channel, kind):
         assert "秀山土家族苗族自治县" in message.text and "孵化平台数" in message.text
     elif kind == "resolved":
         assert "每万人发明专利拥有量" in message.text
+    elif kind == "final":
+        assert "全社会研究与试验发展经费支出（2025）" in message.text and "高新技术企业（超额完成）" in message.text
     else:
         assert "全社会研究与试验发展经费支出（2024）" in message.text and "高新技术企业" in message.text
     assert (message.html is not None) == (channel == "email")
@@ -245,7 +250,7 @@ def test_validate_templates_renders_every_template_every_channel_uses(renderer):
     expected = {name for channel in CHANNEL_KINDS for kind in KINDS
                 for name in template_names(channel, kind).values()}
     assert set(checked) == expected
-    assert len(checked) == 25
+    assert len(checked) == 30
 
 
 def test_a_user_file_no_message_uses_is_logged_as_a_likely_misspelling(tmp_path, caplog):
@@ -274,7 +279,7 @@ def test_without_bundled_templates_a_complete_user_folder_is_enough(tmp_path, mo
     monkeypatch.setattr(render, "bundled_candidates", lambda: (tmp_path / "nowhere",))
 
     renderer = Renderer(tmp_path / "mine")
-    assert renderer.bundled_dir is None and len(renderer.validate_templates()) == 25
+    assert renderer.bundled_dir is None and len(renderer.validate_templates()) == 30
     with pytest.raises(ConfigError, match="bundled message templates were not found .*nowhere"):
         Renderer()
 

@@ -70,3 +70,16 @@ def test_send_prints_one_message_per_county_and_a_second_send_the_same_day_sends
     engine.dispose()
     assert [(r.job_id, r.outcome) for r in runs] == [("reminders", "ok")] * 2
     assert runs[0].detail.endswith("in 2 messages; 0 escalated") and runs[1].detail == "no reminders due"
+
+
+def test_list_shows_only_figures_due_in_the_last_12_months_unless_asked_for_more(monitor):
+    default = monitor("reminders", "list", "--as-of", "2026-12-01", "--region", "城口")
+    older = monitor("reminders", "list", "--as-of", "2026-12-01", "--region", "城口", "--since", "2021-01-01")
+
+    assert default.code == 0, default.err
+    assert "（只列截止日期在 2025-12-01 及以后的数据）" in default.out
+    assert "2025 年" in default.out and not re.search(r"202[1-4] 年", default.out)
+    assert older.code == 0, older.err
+    assert "2021 年" in older.out and "（只列截止日期在 2021-01-01 及以后的数据）" in older.out
+    count = re.compile(r"未报送 (\d+) 项")
+    assert int(count.search(older.out).group(1)) > int(count.search(default.out).group(1))

@@ -29,6 +29,7 @@ from tests.conftest import PLANS_DIR
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LOADED = datetime(2025, 1, 2, tzinfo=timezone.utc)
+FOURTEENTH = ("chengkou-14th-sti", "xiushan-14th-sti")  # the counts below are theirs
 
 
 class Clock:
@@ -44,8 +45,8 @@ class Clock:
 
 @pytest.fixture
 def county_data(engine, tmp_path):
-    """Both plans cut to their first two indicators, with every figure of 2021–2023 reported."""
-    plans = [f.plan for f in read_plan_files(plan_files_in(PLANS_DIR))]
+    """Both 十四五 plans cut to their first two indicators, with every figure of 2021–2023 reported."""
+    plans = [f.plan for f in read_plan_files(plan_files_in(PLANS_DIR)) if f.plan.id in FOURTEENTH]
     lines = ["地区,指标,期间,数值"]
     with engine.begin() as conn:
         for plan in plans:

@@ -35,7 +35,7 @@ def test_the_shipped_default_rules_load():
     rules = load_rules(ROOT / "rules")
     assert [r.id for r in rules] == [
         "behind-pace", "off-track", "projected-miss", "milestone-missed", "no-data", "binding-near-pace",
-        "binding-behind",
+        "binding-behind", "final-review",
     ]
     assert all(r.description and r.labels["category"] for r in rules)
 

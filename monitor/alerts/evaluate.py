@@ -20,9 +20,10 @@ import pandas as pd
 from monitor.actuals.normalise import fold
 from monitor.alerts import model as m
 from monitor.alerts.model import Alert
-from monitor.alerts.rules import Rule
+from monitor.alerts.phases import live, verdict
+from monitor.alerts.rules import SUMMARY_LABELS, Rule
 from monitor.core import columns as c
-from monitor.core.status import STATUS_LABEL
+from monitor.core.status import PHASE_LABEL, STATUS_LABEL, final_label
 from monitor.plans.model import Plan
 from monitor.report.check import records
 
@@ -74,6 +75,10 @@ class Facts:
     kind: np.ndarray
     binding: np.ndarray  # "binding", "expected" or "" when the plan does not say
     status: np.ndarray
+    phase: np.ndarray
+    final_status: np.ndarray
+    live: np.ndarray  # ordinary rules may fire here (monitor.alerts.phases)
+    verdict: np.ndarray  # announcements may fire here
     pace: np.ndarray  # rounded to DECIMALS
     shortfall: np.ndarray  # rounded to DECIMALS
     shortfall_ratio: np.ndarray  # shortfall / |target − baseline|, rounded; NaN when the change is zero
@@ -103,7 +108,8 @@ class Facts:
         region_code = texts(c.REGION_CODE)
         return cls(
             plan=texts(c.PLAN_ID), region_code=region_code, indicator=texts(c.INDICATOR_ID), kind=texts(c.KIND),
-            binding=texts(c.BINDING), status=texts(c.STATUS), pace=np.round(floats(c.PACE), DECIMALS),
+            binding=texts(c.BINDING), status=texts(c.STATUS), phase=texts(c.PHASE),
+            final_status=texts(c.FINAL_STATUS), live=live(frame), verdict=verdict(frame), pace=np.round(floats(c.PACE), DECIMALS),
             shortfall=np.round(shortfall, DECIMALS), shortfall_ratio=np.round(ratio, DECIMALS),
             projection_known=known, projection_misses=misses, has_value=np.isfinite(floats(c.ACTUAL)),
             region_lookup=_region_lookup(region_code, texts(c.REGION_NAME), aliases),
@@ -111,8 +117,11 @@ class Facts:
 
 
 def rule_mask(rule: Rule, facts: Facts) -> np.ndarray:
-    """True for every row the rule selects and whose thresholds all hold."""
-    mask = np.ones(len(facts.status), dtype=bool)
+    """True for every row the rule selects and whose thresholds all hold.
+
+    An announcement (``announce: final``) only sees rows with a final verdict; every other rule only live rows,
+    so an ended or not yet begun plan, and an indicator a successor plan took over, raise no pace alerts."""
+    mask = (facts.verdict if rule.announce is not None else facts.live).copy()
     select, when = rule.select, rule.when
     if select.plans is not None:
         mask &= np.isin(facts.plan, select.plans)
@@ -127,6 +136,10 @@ def rule_mask(rule: Rule, facts: Facts) -> np.ndarray:
         mask &= np.isin(facts.binding, ["" if b == "unstated" else b for b in select.binding])
     if select.status is not None:
         mask &= np.isin(facts.status, select.status)
+    if select.phase is not None:
+        mask &= np.isin(facts.phase, select.phase)
+    if select.final_status is not None:
+        mask &= np.isin(facts.final_status, select.final_status)
     with np.errstate(invalid="ignore"):  # NaN compares False: a missing number never fires
         if when.pace_below is not None:
             mask &= facts.pace < when.pace_below
@@ -158,7 +171,7 @@ def format_summary(template: str, record: Mapping[str, Any]) -> str:
         out.append(literal)
         if name is None:
             continue
-        value = STATUS_LABEL.get(record.get(c.STATUS) or "", "") if name == "status_label" else record.get(name)
+        value = summary_label(name, record) if name in _LABELS else record.get(name)
         if value is not None and conversion:
             value = _CONVERSIONS[conversion](value)
         out.append(_field(value, spec or ""))
@@ -166,6 +179,23 @@ def format_summary(template: str, record: Mapping[str, Any]) -> str:
 
 
 _CONVERSIONS = {"r": repr, "s": str, "a": ascii}
+_LABELS = SUMMARY_LABELS
+
+
+def summary_label(name: str, record: Mapping[str, Any]) -> str:
+    """{status_label}, {phase_label}, {final_label} (超额完成 when the attainment is above 1), {last_status_label},
+    {due_period_text} (2025年, 2025Q2, 2025-06)."""
+    if name == "due_period_text":
+        period = str(record.get(c.DUE_PERIOD) or "")
+        return f"{period}年" if len(period) == 4 else period
+    if name == "phase_label":
+        return PHASE_LABEL.get(record.get(c.PHASE) or "", "")
+    if name == "final_label":
+        attainment = record.get(c.ATTAINMENT)
+        return final_label(record.get(c.FINAL_STATUS), attainment is not None and attainment > 1)
+    if name == "last_status_label":
+        return STATUS_LABEL.get(record.get(c.LAST_STATUS) or "", "")
+    return STATUS_LABEL.get(record.get(c.STATUS) or "", "")
 
 
 @functools.lru_cache(maxsize=256)
@@ -207,9 +237,14 @@ def _alert(rule: Rule, record: dict[str, Any], binding: str) -> Alert:
         m.LABEL_STATUS: str(record[c.STATUS] or ""),
         m.LABEL_SEVERITY: rule.severity,
         m.LABEL_RULE: rule.id,
+        m.LABEL_PHASE: str(record.get(c.PHASE) or ""),
     }
+    identity = rule.id
+    if rule.announce is not None:  # a changed verdict (终期值未报送 → 已完成) is a new announcement
+        labels[m.LABEL_ANNOUNCE] = m.ANNOUNCE_FINAL
+        identity = f"{rule.id}:{record.get(c.FINAL_STATUS) or ''}"
     return Alert(
-        fingerprint=m.fingerprint(str(plan), str(code), str(indicator), rule.id),
+        fingerprint=m.fingerprint(str(plan), str(code), str(indicator), identity),
         rule_id=rule.id,
         severity=rule.severity,
         summary=format_summary(rule.summary, record),

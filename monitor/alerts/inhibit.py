@@ -4,7 +4,8 @@ A target alert is inhibited when another firing alert matches ``source_matchers`
 ``target_matchers``, and both have the same value for every label in ``equal`` (a missing label counts as the
 empty string on both sides). Every alert given is a possible source, including silenced ones: silencing a
 critical alert should not bring its warning back. As in Alertmanager, an alert that matches both sides cannot be
-inhibited by another alert that also matches both sides, so two alerts never hide each other.
+inhibited by another alert that also matches both sides, so two alerts never hide each other. A final-verdict
+announcement (终期评估) is neither a source nor a target: it is a record of the plan, not a degree of alarm.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ def inhibit(alerts: Sequence[Alert], rules: Iterable[InhibitRule]) -> tuple[list
     """
     hidden = [False] * len(alerts)
     for rule in rules:
-        is_source = [matches(rule.source_matchers, a.labels) for a in alerts]
-        is_target = [matches(rule.target_matchers, a.labels) for a in alerts]
+        is_source = [not a.announcement and matches(rule.source_matchers, a.labels) for a in alerts]
+        is_target = [not a.announcement and matches(rule.target_matchers, a.labels) for a in alerts]
         # per equal-key: how many sources match only the source side, and how many match both sides
         plain: dict[tuple[str, ...], int] = {}
         both: dict[tuple[str, ...], int] = {}

@@ -9,6 +9,11 @@ For every receiver and group (see :mod:`monitor.alerts.routing`) one evaluation 
 
 Silenced and inhibited alerts are kept in the state (so a silence ending does not make them look new) but are
 never sent. An alert that clears and fires again starts a new episode and is new again.
+
+Final verdicts (announcements, ``announce: final``) go their own way: grouped by plan as well, they make a
+``final`` message (终期评估) when one of them has never been told to the receiver, listing every verdict of the
+group so the counts are whole; they are never reminded and never resolved, and the notice recorded for each makes
+the next evaluation quiet about it for good.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from monitor.alerts.model import LABEL_RULE, SEVERITY_RANK, Alert
+from monitor.alerts.model import ANNOUNCE_FINAL, LABEL_ANNOUNCE, LABEL_PLAN, LABEL_RULE, SEVERITY_RANK, Alert
 from monitor.alerts.routing import Destination, Route, destinations
 from monitor.messages.model import AlertItem
 
 FIRING, RESOLVED = "firing", "resolved"
+FINAL_KIND = "final"  # the message kind of final-verdict announcements (终期评估)
+FINAL_GROUP = ":final"  # appended to the group key of announcements, so they never share a pace group
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class PlannedMessage:
     receiver: str
     group_key: str
     group_labels: dict[str, str]
-    kind: str  # firing | reminder | resolved
+    kind: str  # firing | reminder | resolved | final
     items: list[AlertItem]
 
 
@@ -106,12 +113,33 @@ def plan_messages(
     for fp, state in states.items():
         if state.state == FIRING and fp not in sendable:
             continue
+        if state.alert.announcement and state.state != FIRING:
+            continue  # a verdict that changed or left the plan is never "resolved" to anyone
         for dest in routes.destinations(state.alert.labels):
-            key = (dest.receiver, dest.group_key(state.alert.labels))
+            suffix = FINAL_GROUP if state.alert.announcement else ""
+            key = (dest.receiver, dest.group_key(state.alert.labels) + suffix)
             groups.setdefault(key, (dest, []))[1].append(state)
     for (receiver, group_key), (dest, members) in sorted(groups.items()):
-        _plan_group(result, receiver, group_key, dest, members, stored, notices, routes, now)
+        if group_key.endswith(FINAL_GROUP):
+            _plan_announcement(result, receiver, group_key, dest, members, notices, now)
+        else:
+            _plan_group(result, receiver, group_key, dest, members, stored, notices, routes, now)
     return result
+
+
+def _plan_announcement(result: Evaluation, receiver: str, group_key: str, dest: Destination,
+                       members: list[StoredAlert], notices: dict[tuple[str, str], Notice], now: datetime) -> None:
+    """One 终期评估 message when the receiver has not been told one of the group's verdicts; else nothing."""
+    told = {s.alert.fingerprint for s in members if (s.alert.fingerprint, receiver) in notices}
+    if len(told) == len(members):
+        return
+    items = [AlertItem(s.alert, "firing", s.started_at, None, s.alert.fingerprint not in told) for s in members]
+    labels = dest.group_labels(members[0].alert.labels)
+    result.messages.append(PlannedMessage(receiver, group_key, labels, FINAL_KIND, items))
+    for state in members:
+        key = (state.alert.fingerprint, receiver)
+        old = notices.get(key)
+        result.notices[key] = Notice(old.first_notified_at if old else now, now, state.alert.severity, None)
 
 
 def _plan_group(result: Evaluation, receiver: str, group_key: str, dest: Destination, members: list[StoredAlert],
@@ -167,6 +195,8 @@ class Routing:
             found = [replace(d, group_by=self.rule_group_by[rule]) for d in found]
         if rule in self.rule_repeat:
             found = [replace(d, repeat_interval=self.rule_repeat[rule]) for d in found]
+        if labels.get(LABEL_ANNOUNCE) == ANNOUNCE_FINAL:  # one 终期评估 per plan, whatever the route groups by
+            found = [d if LABEL_PLAN in d.group_by else replace(d, group_by=(*d.group_by, LABEL_PLAN)) for d in found]
         return found
 
     def send_resolved(self, receiver: str) -> bool:

@@ -19,6 +19,9 @@ LABEL_BINDING = "binding"  # binding (约束性) | expected (预期性) | "" whe
 LABEL_STATUS = "status"  # the assessment status: behind, off_track, ...
 LABEL_SEVERITY = "severity"  # warning | critical
 LABEL_RULE = "rule"  # the rule id
+LABEL_PHASE = "phase"  # the plan's phase for the series: in_progress, awaiting_final, final, continuing …
+LABEL_ANNOUNCE = "announce"  # "final" on a final-verdict announcement (终期评估); absent on every other alert
+ANNOUNCE_FINAL = "final"
 
 
 def fingerprint(plan_id: str, region_code: str, indicator_id: str, rule_id: str) -> str:
@@ -54,3 +57,8 @@ class Alert:
     @property
     def indicator_id(self) -> str:
         return self.labels[LABEL_INDICATOR]
+
+    @property
+    def announcement(self) -> bool:
+        """A final verdict announced once (终期评估), never repeated, never resolved (docs/rules.md)."""
+        return self.labels.get(LABEL_ANNOUNCE) == ANNOUNCE_FINAL

@@ -28,19 +28,26 @@ from pydantic import (
 
 from monitor.alerts import model as m
 from monitor.core import columns as c
-from monitor.core.status import STATUSES
+from monitor.core.status import FINAL, FINAL_STATUSES, NOT_STARTED, PHASES, STATUSES
 from monitor.errors import ConfigError, DataError, Problem
 from monitor.yamlfile import dotted, line_of, read_yaml
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 LabelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
+Phase = Literal[PHASES]  # type: ignore[valid-type]
+FinalStatus = Literal[FINAL_STATUSES]  # type: ignore[valid-type]
 BUILTIN_LABELS = (
     m.LABEL_PLAN, m.LABEL_REGION, m.LABEL_REGION_CODE, m.LABEL_INDICATOR, m.LABEL_KIND, m.LABEL_BINDING,
-    m.LABEL_STATUS, m.LABEL_SEVERITY, m.LABEL_RULE,
+    m.LABEL_STATUS, m.LABEL_SEVERITY, m.LABEL_RULE, m.LABEL_PHASE, m.LABEL_ANNOUNCE,
 )
-# what a summary may use: the fields of `monitor check --format json`, and the status in plan language
-SUMMARY_FIELDS = (*c.ASSESSMENT_COLUMNS, "status_label")
+# words a summary may use besides the fields: the status, the phase, the final verdict and the status of the
+# latest value of a late series, in plan language (明显滞后, 已结束, 超额完成, 基本达到，需加快)
+SUMMARY_LABELS = ("status_label", "phase_label", "final_label", "last_status_label", "due_period_text")
+# what a summary may use: the fields of `monitor check --format json`, and those labels
+SUMMARY_FIELDS = (*c.ASSESSMENT_COLUMNS, *SUMMARY_LABELS)
+# phases whose rows no pace rule can ever select (an ended plan and a plan not yet begun raise no pace alerts)
+SILENT_PHASES = (NOT_STARTED, FINAL)
 
 _DURATION = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _DURATION_PATTERN = r"^(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
@@ -97,6 +104,11 @@ class Select(_Strict):
         None, min_length=1, description="binding (约束性), expected (预期性), unstated (the plan does not say)."
     )
     status: list[Status] | None = Field(None, min_length=1, description="Assessment statuses.")
+    phase: list[Phase] | None = Field(
+        None, min_length=1, description="Phases of the plan: not_started, in_progress, awaiting_final, final, "
+        "continuing (docs/method.md).")
+    final_status: list[FinalStatus] | None = Field(
+        None, min_length=1, description="The final verdict of the plan's last milestone: achieved, missed, no_data.")
 
 
 class When(_Strict):
@@ -127,6 +139,8 @@ class Rule(_Strict):
     )
     group_by: list[LabelName] | None = Field(None, description="Labels to group by, instead of the route's.")
     repeat_interval: Duration | None = Field(None, description="Re-send a still-firing alert after this long.")
+    announce: Literal["final"] | None = Field(
+        None, description="final: announce final verdicts (终期评估) once per region and plan, never repeated.")
 
     @field_validator("labels")
     @classmethod
@@ -151,8 +165,23 @@ class Rule(_Strict):
 
     @model_validator(mode="after")
     def _has_a_condition(self) -> Rule:
-        if not self.select.model_fields_set and not self.when.model_fields_set:
+        if not self.select.model_fields_set and not self.when.model_fields_set and self.announce is None:
             raise ValueError("a rule needs at least one condition under select or when, or it fires for everything")
+        return self
+
+    @model_validator(mode="after")
+    def _fits_the_phases(self) -> Rule:
+        phases = set(self.select.phase or ())
+        if self.announce is not None:
+            if self.repeat_interval is not None:
+                raise ValueError("an announcement (announce: final) is sent once and never repeated; "
+                                 "remove repeat_interval")
+            if phases - {FINAL, "continuing"}:
+                raise ValueError("an announcement (announce: final) is about final verdicts: "
+                                 "select.phase may only list final and continuing")
+        elif phases & set(SILENT_PHASES):
+            raise ValueError(f"rows in phase {', '.join(sorted(phases & set(SILENT_PHASES)))} raise no alerts "
+                             "(a plan not yet begun, an ended plan); use announce: final for final verdicts")
         return self
 
 

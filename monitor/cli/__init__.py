@@ -119,6 +119,8 @@ def _register() -> None:
     cli.add_command(inbox)
     from monitor.cli.reminders import reminders
     cli.add_command(reminders)
+    from monitor.cli.review import review
+    cli.add_command(review)
 
 
 _register()

@@ -16,6 +16,7 @@ from monitor.errors import MonitorError
 from monitor.plans.check import WARNING, check_plans
 from monitor.plans.loader import read_plan_files
 from monitor.plans.model import Plan
+from monitor.plans.phase import plan_phase
 
 _files = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -53,23 +54,28 @@ def load(ctx: Context, files: tuple[Path, ...]) -> None:
 
 
 @plans.command("list")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Show each plan's phase on this date (default: today in MONITOR_TIMEZONE).")
 @pass_context
-def list_(ctx: Context) -> None:
-    """List the stored plans.
+def list_(ctx: Context, as_of) -> None:  # type: ignore[no-untyped-def]
+    """List the stored plans and the phase of each: 尚未开始, 执行中, 已结束 or 已由 … 接续.
 
     \b
     Example:
-      monitor plans list
+      monitor plans list --as-of 2026-07-15
     """
     engine = service.open_database(ctx.settings)
-    from monitor.storage.plan_store import plan_summaries
+    from monitor.storage.plan_store import plan_summaries, stored_plans
 
+    day = as_of.date() if as_of else ctx.today()
     with engine.connect() as conn:
         rows = plan_summaries(conn)
-    table = Table("计划 ID", "地区", "代码", "规划名称", "期间", "指标数")
+        known = {p.id: p for p in stored_plans(conn)}
+    table = Table("计划 ID", "地区", "代码", "规划名称", "期间", "指标数", f"阶段（{day.isoformat()}）")
     for row in rows:
+        phase = plan_phase(known[row["plan_id"]], list(known.values()), day)
         table.add_row(row["plan_id"], row["region_name"], row["region_code"], row["title"],
-                      f"{row['period_start']}–{row['period_end']}", str(row["indicators"]))
+                      f"{row['period_start']}–{row['period_end']}", str(row["indicators"]), phase.label)
     Console(width=200 if not Console().is_terminal else None).print(table)
 
 
@@ -123,21 +129,37 @@ def _print_plan(plan: Plan) -> None:
 
 @plans.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--data", "with_data", is_flag=True,
+              help="Also compare the files' baselines with the figures in the database (always done for stored plans).")
 @pass_context
-def check(ctx: Context, files: tuple[Path, ...]) -> None:
+def check(ctx: Context, files: tuple[Path, ...], with_data: bool) -> None:
     """Report what a planner should know: unreachable growth rates, implausible targets, disagreeing sources.
 
-    Checks the given files, or every stored plan when no file is named. Exit 1 when there are warnings.
+    Checks the given files, or every stored plan when no file is named. Stored plans (and files with --data) are
+    also compared with the reported figures: a baseline that differs from the baseline-year value, and an unknown
+    baseline for which only figures from before the baseline year exist. Exit 1 when there are warnings.
 
     \b
     Example:
       monitor plans check config/plans/chengkou-14th-sti.yaml
     """
+    engine = None
     if files:
         chosen = [item.plan for item in read_plan_files(list(files))]
+        if with_data:
+            engine = service.open_database(ctx.settings)
     else:
-        chosen = service.stored_plans(service.open_database(ctx.settings))
+        engine = service.open_database(ctx.settings)
+        chosen = service.stored_plans(engine)
     findings = check_plans(chosen)
+    if engine is not None:
+        from monitor.plans.baseline import baseline_findings
+        from monitor.storage.baseline_values import values_for_baselines
+
+        with engine.connect() as conn:
+            findings += baseline_findings(chosen, values_for_baselines(conn, chosen))
+        order = {(p.id, i.id): (n, k) for n, p in enumerate(chosen) for k, i in enumerate(p.indicators)}
+        findings.sort(key=lambda f: order.get((f.plan_id, f.indicator_id), (-1, -1)))  # stable: by plan, indicator
     for f in findings:
         label = "警告" if f.level == WARNING else "提示"
         click.echo(f"[{label}] {f.plan_id} {f.indicator_id or ''}：{f.message}")

@@ -28,22 +28,27 @@ def reminders() -> None:
 @reminders.command("list")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to judge (default today).")
 @click.option("--region", help="Only this region: name, alias or 6-digit code.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Only figures due on or after this date (default: as the reminders ask, the last "
+                   "MONITOR_REMINDERS__LOOKBACK_DAYS days and none before MONITOR_REMINDERS__SINCE).")
 @pass_context
-def reminders_list(ctx: Context, as_of, region: str | None) -> None:  # type: ignore[no-untyped-def]
+def reminders_list(ctx: Context, as_of, region: str | None, since) -> None:  # type: ignore[no-untyped-def]
     """List the figures that are due or late and not reported: due date, days late, last reminder, exemption.
 
-    Figures coming due within MONITOR_REMINDERS__BEFORE_DAYS are listed too.
+    Figures coming due within MONITOR_REMINDERS__BEFORE_DAYS are listed too; older gaps only from --since.
 
     \b
     Example:
       monitor reminders list --as-of 2025-07-15 --region 城口县
+      monitor reminders list --since 2021-01-01
     """
     from monitor.reminders.message import period_text
-    from monitor.reminders.service import outstanding_figures
+    from monitor.reminders.service import lookback_of, outstanding_figures
 
     day = as_of.date() if as_of else ctx.today()
+    start = since.date() if since else lookback_of(ctx.settings).start(day)
     engine = service.open_database(ctx.settings)
-    rows = outstanding_figures(engine, ctx.settings, day, service.resolve_regions(engine, region))
+    rows = outstanding_figures(engine, ctx.settings, day, service.resolve_regions(engine, region), start)
     tz = ctx.settings.tz
     table = Table("地区", "指标", "报告期", "截止日期", "逾期", "上次提醒", "豁免")
     for row in rows:
@@ -63,7 +68,8 @@ def reminders_list(ctx: Context, as_of, region: str | None) -> None:  # type: ig
     console.print(table)
     late = sum(1 for r in rows if r.figure.due_on < day and r.exemption is None)
     exempted = sum(1 for r in rows if r.exemption is not None)
-    console.print(f"截至 {day.isoformat()}：未报送 {len(rows)} 项，其中已逾期 {late} 项、豁免 {exempted} 项")
+    console.print(f"截至 {day.isoformat()}：未报送 {len(rows)} 项，其中已逾期 {late} 项、豁免 {exempted} 项"
+                  f"（只列截止日期在 {start.isoformat()} 及以后的数据）")
 
 
 @reminders.command("exempt")

@@ -1,4 +1,4 @@
-"""Statuses, severities and the cut-offs of the status ladder (pace-method.md, "Status ladder")."""
+"""Statuses, severities and the cut-offs of the status ladder (docs/method.md, "Status ladder")."""
 
 from __future__ import annotations
 

@@ -17,12 +17,14 @@ from typing import Any
 from monitor.core import columns as c
 from monitor.core.status import SEVERITY_OF, STATUSES
 from monitor.messages.model import AlertItem, Notification
+from monitor.messages.review import reviews
 
 SEVERITY_RANK = {"critical": 2, "warning": 1, "ok": 0}
 
 # keys of each entry of extra["missing"], with what stands in when a key is absent
 MISSING_KEYS = {"region_name": None, "indicator_name": None, "period": None, "due_date": None,
-                "days_overdue": None}
+                "days_overdue": None, "last_period": None, "last_status": None}
+PLAN_NAME = "plan_name"  # added to each assessment: the plan's title when its region has several plans, else None
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,25 @@ class DigestView:
 
 def full_assessment(assessment: dict[str, Any] | None) -> dict[str, Any]:
     """Every documented assessment key, ``None`` where absent; NaN becomes ``None``; extra keys are kept."""
-    out: dict[str, Any] = dict.fromkeys(c.ASSESSMENT_COLUMNS)
+    out: dict[str, Any] = dict.fromkeys((*c.ASSESSMENT_COLUMNS, PLAN_NAME))
     for key, value in (assessment or {}).items():
         out[key] = None if isinstance(value, float) and math.isnan(value) else value
     return out
+
+
+def name_plans(rows: list[dict[str, Any]], extra: dict[str, Any]) -> None:
+    """Set ``plan_name`` on the rows of every region with more than one plan, among these rows or in the whole
+    assessment (``extra["multi_plan_regions"]``, region codes); the name is the plan's title from
+    ``extra["plan_names"]``, else its id. Rows of single-plan regions keep ``plan_name`` None."""
+    titles = extra.get("plan_names") or {}
+    plans: dict[str, set[str]] = {}
+    for row in rows:
+        plans.setdefault(str(row.get(c.REGION_CODE) or ""), set()).add(str(row.get(c.PLAN_ID) or ""))
+    several = {code for code, ids in plans.items() if len(ids) > 1}
+    several |= {str(code) for code in extra.get("multi_plan_regions") or []}
+    for row in rows:
+        if str(row.get(c.REGION_CODE) or "") in several and row.get(c.PLAN_ID):
+            row[PLAN_NAME] = titles.get(row[c.PLAN_ID]) or row[c.PLAN_ID]
 
 
 def _pace_key(pace: Any) -> tuple[int, float]:
@@ -155,6 +172,7 @@ def digest_view(extra: dict[str, Any]) -> DigestView:
     for status, n in totals.items():
         by_severity[SEVERITY_OF.get(status, "ok")] += n
     worst = [full_assessment(row) for row in extra.get("worst") or []]
+    name_plans(worst, extra)
     worst.sort(key=lambda row: rank_key(row[c.SEVERITY], row))
     missing = [{**MISSING_KEYS, **row} for row in extra.get("missing") or []]
     missing.sort(key=lambda row: (str(row["region_name"] or ""), -(row["days_overdue"] or 0)))
@@ -174,6 +192,8 @@ def build_context(notification: Notification) -> dict[str, Any]:
     """Every variable a template may use (docs/templates.md, "Variables")."""
     now = notification.now
     views = worst_first(notification.items, now)
+    if notification.kind != "final":  # a 终期评估 is about one plan and names it in the headline
+        name_plans([v.a for v in views], notification.extra)
     firing = [v for v in views if v.state == "firing"]
     resolved = [v for v in views if v.state == "resolved"]
     listed = resolved if notification.kind == "resolved" else firing
@@ -200,4 +220,5 @@ def build_context(notification: Notification) -> dict[str, Any]:
         "days": max((v.days for v in firing), default=0),
         "as_of": as_of if isinstance(as_of, (date, str)) else now.date(),
         "digest": digest_view(notification.extra),
+        "review": reviews(listed, notification.extra.get("plan_names") or {}) if notification.kind == "final" else [],
     }

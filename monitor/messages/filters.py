@@ -22,7 +22,8 @@ from typing import Any, Callable
 
 from markupsafe import Markup, escape
 
-from monitor.core.status import SEVERITY_LABEL, STATUS_LABEL
+from monitor.core.periods import ANNUAL, QUARTERLY, parse_period
+from monitor.core.status import PHASE_LABEL, SEVERITY_LABEL, STATUS_LABEL, final_label
 
 MISSING = "—"
 
@@ -128,6 +129,35 @@ def status_label(status: Any) -> str:
     return STATUS_LABEL.get(status, str(status) if status else MISSING)
 
 
+def phase_label(phase: Any) -> str:
+    """The phase of a plan in words: final → 已结束, awaiting_final → 待终期数据."""
+    return PHASE_LABEL.get(phase, str(phase) if phase else MISSING)
+
+
+def verdict_label(final_status: Any, attainment: Any = None) -> str:
+    """A final verdict as a review prints it: 已完成, 超额完成 (attainment above 1), 未完成, 终期值未报送."""
+    exceeded = not _missing(attainment) and float(attainment) > 1
+    return final_label(final_status, exceeded) or MISSING
+
+
+_QUARTERS = "一二三四"
+
+
+def period_text(label: Any) -> str:
+    """A period in words: 2025 → 2025 年, 2025Q2 → 2025 年第二季度, 2025-06 → 2025 年 6 月; other text as it is."""
+    if _missing(label):
+        return MISSING
+    try:
+        period = parse_period(label)
+    except ValueError:
+        return oneline(label)
+    if period.freq == ANNUAL:
+        return f"{period.year} 年"
+    if period.freq == QUARTERLY:
+        return f"{period.year} 年第{_QUARTERS[period.number - 1]}季度"
+    return f"{period.year} 年 {period.number} 月"
+
+
 def severity_label(severity: Any) -> str:
     """critical → 严重, warning → 预警, ok → 正常."""
     return SEVERITY_LABEL.get(severity, str(severity) if severity else MISSING)
@@ -165,6 +195,9 @@ FILTERS: dict[str, Callable[..., str]] = {
     "qty": qty,
     "rate": rate,
     "status_label": status_label,
+    "phase_label": phase_label,
+    "verdict_label": verdict_label,
+    "period_text": period_text,
     "severity_label": severity_label,
     "marker": marker,
     "when": when,

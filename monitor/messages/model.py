@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from monitor.alerts.model import Alert
 
-Kind = Literal["firing", "resolved", "reminder", "digest", "submission"]
+Kind = Literal["firing", "resolved", "reminder", "digest", "submission", "final"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ class Notification:
     """What one message to one receiver is about.
 
     kind: firing (new alerts or a severity rise in the group), reminder (still firing after the repeat
-    interval), resolved (alerts that cleared), digest (a summary across regions; issue 4 fills ``extra``).
+    interval), resolved (alerts that cleared), digest (a summary across regions; issue 4 fills ``extra``),
+    final (终期评估: the final verdicts of one plan in one region, announced once).
     group_labels: the labels the route groups by, e.g. {"region": "城口县"}.
     items: the alerts of the group, in any order (the renderer puts the worst first).
     """

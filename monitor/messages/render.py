@@ -6,7 +6,7 @@ in the bundled ``templates/`` folder, so a user replaces one file and keeps the 
 installed wheel (``pip install .``, the Docker image), ``<prefix>/share/plan-pace-monitor/templates``, which
 pyproject's ``[tool.setuptools.data-files]`` puts there. Without either, the user's folder must hold them all.
 
-Which templates make which message (``kind`` is firing, resolved, reminder or digest):
+Which templates make which message (``kind`` is firing, resolved, reminder, digest or final):
 
 =========  ======================  ===========================  ==================================
 channel    title                   text                         more
@@ -51,7 +51,7 @@ from monitor.messages.webhook_body import alertmanager_body
 log = logging.getLogger(__name__)
 
 CHANNEL_KINDS = ("wecom", "dingtalk", "feishu", "email", "webhook", "log")
-KINDS = ("firing", "resolved", "reminder", "digest")  # the alert kinds
+KINDS = ("firing", "resolved", "reminder", "digest", "final")  # the alert kinds (final: 终期评估)
 SUBMISSION = "submission"  # a submission reminder (monitor/reminders)
 ALL_KINDS = (*KINDS, SUBMISSION)
 WEBHOOK_BODY = "webhook/body.json.j2"
@@ -170,7 +170,7 @@ class Renderer:
         views = context["items"]
         descriptions = [_tidy(self._render(description, {**context, "item": view})) for view in views]
         body = alertmanager_body(notification, views, descriptions, title=title, text=text,
-                                 external_url=self.external_url)
+                                 external_url=self.external_url, review=context["review"])
         if not self._exists(WEBHOOK_BODY):
             return body
         rendered = self._render(WEBHOOK_BODY, {**context, "body": body, "title": title, "text": text})

@@ -49,6 +49,32 @@ _ROWS: list[dict[str, Any]] = [
      "expected": 81.6, "actual": 31.0, "gap": -50.6, "shortfall": 50.6, "pace": 0.3125, "progress": 0.25,
      "projected": 36.75, "required_rate": 69.0, "status": "off_track", "severity": "critical", "note": None},
 ]
+# the incubation platforms are late: the 2024 figure was due on 2025-03-31, the 2023 one was behind pace
+_ROWS[3].update({"due_period": "2024", "due_date": "2025-03-31", "last_period": "2023", "last_value": 1.4,
+                 "last_pace": 0.6666666667, "last_status": "behind"})
+
+# a year after the plan: the final verdicts of 城口县's 十四五 plan (the R&D intensity is the example of docs/method.md)
+FINAL_NOW = datetime(2026, 7, 15, 9, 0, tzinfo=SHANGHAI)
+_FINAL = {**CHENGKOU, "kind": "level", "direction": "higher", "trajectory": "linear", "phase": "final",
+          "period": "2025", "final_period": "2025", "final_year": 2025, "target_year": 2025, "severity": "ok"}
+_FINAL_ROWS: list[dict[str, Any]] = [
+    {**_FINAL, "indicator_id": "rd_intensity", "indicator_name": "研究与试验发展经费投入强度", "unit": "%",
+     "binding": "binding", "phase": "continuing", "baseline": 0.19, "target": 0.8, "final_target": 0.8,
+     "actual": 0.42, "final_value": 0.42, "status": "missed", "final_status": "missed", "attainment": 0.525,
+     "final_shortfall": 0.38, "severity": "critical"},
+    {**_FINAL, "indicator_id": "high_tech_enterprises", "indicator_name": "国家高新技术企业数", "unit": "家",
+     "binding": "expected", "baseline": 2.0, "target": 5.0, "final_target": 5.0, "actual": 6.0, "final_value": 6.0,
+     "status": "achieved", "final_status": "achieved", "attainment": 1.2, "final_shortfall": -1.0},
+    {**_FINAL, "indicator_id": "sti_projects", "indicator_name": "开展科技项目", "unit": "项", "kind": "cumulative",
+     "binding": "binding", "baseline": 0.0, "target": 30.0, "final_target": 30.0, "actual": 30.0,
+     "final_value": 30.0, "status": "achieved", "final_status": "achieved", "attainment": 1.0,
+     "final_shortfall": 0.0},
+    {**_FINAL, "indicator_id": "incubation_platforms", "indicator_name": "孵化平台数", "unit": "个", "binding": None,
+     "period": None, "baseline": 1.0, "target": 2.0, "final_target": 2.0, "actual": None, "final_value": None,
+     "status": "no_data", "final_status": "no_data", "attainment": None, "severity": "warning",
+     "due_period": "2025", "due_date": "2026-06-30", "last_period": "2024", "last_value": 1.0,
+     "last_status": "behind"},
+]
 
 # two 城口县 alerts that cleared: the assessment is the latest one, now on track
 _RECOVERED: list[dict[str, Any]] = [
@@ -67,6 +93,15 @@ _SUMMARY = {
     "regressing": "{indicator_name}较基期倒退",
     "no_data": "{indicator_name}未按期报送",
 }
+
+
+def sample_final_alert(row: dict[str, Any], rule_id: str = "final-review") -> Alert:
+    """A final-verdict announcement for one final row, labelled as ``announce: final`` rules label theirs."""
+    alert = sample_alert(row, rule_id, severity="warning")
+    verdict = f"{rule_id}:{row['final_status']}"
+    return Alert(fingerprint(row["plan_id"], row["region_code"], row["indicator_id"], verdict), rule_id,
+                 "warning", f"{row['indicator_name']}终期评估", {**alert.labels, "phase": row["phase"],
+                                                                  "announce": "final"}, dict(row))
 
 
 def sample_alert(row: dict[str, Any], rule_id: str = "pace", severity: str | None = None,
@@ -108,7 +143,14 @@ def sample_extra() -> dict[str, Any]:
 
 
 def sample_notification(kind: Kind, now: datetime = SAMPLE_NOW) -> Notification:
-    """A realistic notification of ``kind`` for 城口县 (the digest spans both counties)."""
+    """A realistic notification of ``kind`` for 城口县 (the digest spans both counties; the final review is of
+    城口县's 十四五 plan, as of ``FINAL_NOW`` when ``now`` is left as it is)."""
+    if kind == "final":
+        now = FINAL_NOW if now == SAMPLE_NOW else now
+        items = [AlertItem(sample_final_alert(row), "firing", now, new=True) for row in _FINAL_ROWS]
+        return Notification(kind="final", receiver="城口县科技局", group_labels={"region": "城口县", "plan":
+                            "chengkou-14th-sti"}, items=items, now=now,
+                            extra={"plan_names": {"chengkou-14th-sti": "城口县“十四五”科技创新规划"}})
     started = now - timedelta(days=12, hours=3)
     chengkou = [row for row in _ROWS if row["region_code"] == "500229"]
     cleared = [sample_alert(row, severity="warning", status="behind") for row in _RECOVERED]

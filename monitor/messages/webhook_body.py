@@ -8,9 +8,9 @@ with every other template variable and must produce one JSON value (see docs/tem
 Standard keys: version, groupKey, truncatedAlerts, status, receiver, groupLabels, commonLabels, commonAnnotations,
 externalURL, alerts[] {status, labels, annotations, startsAt, endsAt, generatorURL, fingerprint}. Labels and
 annotations are string → string maps, as Alertmanager consumers expect. Extra keys that such consumers ignore:
-``kind`` (firing / resolved / reminder / digest), ``title`` and ``text`` (the rendered Chinese message, the same
+``kind`` (firing / resolved / reminder / digest / final), ``title`` and ``text`` (the rendered Chinese message, the same
 as the email subject and plain text), each alert's ``assessment`` (the JSON record of ``monitor check``) and, for
-a digest, ``digest`` (its ``extra``).
+a digest, ``digest`` (its ``extra``), and for a 终期评估 (kind final) ``review`` (the counts of each plan).
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def alertmanager_body(
     title: str,
     text: str,
     external_url: str = "",
+    review: list[Any] | None = None,
 ) -> dict[str, Any]:
     """The webhook body for ``notification``; ``views`` are its alerts worst first and ``descriptions`` the
     rendered ``webhook/description.txt.j2`` of each."""
@@ -117,4 +118,16 @@ def alertmanager_body(
     }
     if notification.kind == "digest":
         body["digest"] = jsonable(notification.extra)
+    if notification.kind == "final":
+        body["review"] = [review_json(r) for r in review or []]
     return body
+
+
+def review_json(review: Any) -> dict[str, Any]:
+    """A PlanReview (monitor.messages.review) as JSON: the counts and the rates, the verdicts are in ``alerts``."""
+    def tally(t: Any) -> dict[str, Any]:
+        return {"total": t.total, "achieved": t.achieved, "exceeded": t.exceeded, "missed": t.missed,
+                "no_data": t.no_data, "rate": t.rate}
+
+    return {"plan": review.plan_id, "plan_name": review.plan_name, "region": review.region_name,
+            "final_period": review.final_period, "all": tally(review.all), "binding": tally(review.binding)}

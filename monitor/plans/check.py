@@ -52,7 +52,8 @@ def _check_indicator(plan: Plan, ind: Indicator) -> list[Finding]:
     first = next(iter(ind.milestones.items()), None)
 
     if base is None and ind.kind is not Kind.cumulative:
-        add(INFO, "基期值未知（规划表中为“/”或规划未给出），将以首个报送值作为基期")
+        add(INFO, f"基期值未知（规划表中为“/”或规划未给出），以{plan.baseline_year}年（基期年）报送值为基期；"
+                  "未报送时取其后首个报送值，不取基期年之前的值")
 
     if ind.annual_growth is not None and first is not None and base is not None and base > 0 and first[1] > 0:
         year, target = first

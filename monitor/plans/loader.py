@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from monitor.errors import DataError, Problem
 from monitor.plans.model import Plan
+from monitor.plans.succession import Candidate, succession_problems
 from monitor.yamlfile import dotted, line_of
 
 
@@ -19,6 +20,7 @@ class PlanFile:
     path: Path
     plan: Plan
     sha256: str
+    succeeds_line: int | None = None  # line of the `succeeds` key, for messages about it
 
 
 def read_plan_file(path: Path) -> PlanFile:
@@ -50,11 +52,16 @@ def read_plan_file(path: Path) -> PlanFile:
             for err in exc.errors()
         ]
         raise DataError(f"{name}: {len(problems)} problem(s) in the plan file", problems) from exc
-    return PlanFile(path=path, plan=plan, sha256=hashlib.sha256(raw).hexdigest())
+    line = line_of(root, ("succeeds",)) if "succeeds" in data else None
+    return PlanFile(path=path, plan=plan, sha256=hashlib.sha256(raw).hexdigest(), succeeds_line=line)
 
 
-def read_plan_files(paths: list[Path]) -> list[PlanFile]:
-    """Read several files; every file's problems are reported together, and plan ids must be unique."""
+def read_plan_files(paths: list[Path], stored: list[Plan] | None = None) -> list[PlanFile]:
+    """Read several files; every file's problems are reported together, and plan ids must be unique.
+
+    ``stored`` is the plans already in the database, against which `succeeds` is checked together with the files;
+    ``None`` when no database is consulted (then only a predecessor among the files is checked).
+    """
     loaded: list[PlanFile] = []
     problems: list[Problem] = []
     for path in paths:
@@ -67,6 +74,9 @@ def read_plan_files(paths: list[Path]) -> list[PlanFile]:
         other = seen.setdefault(item.plan.id, item.path)
         if other != item.path:
             problems.append(Problem(str(item.path), None, "id", f"plan id {item.plan.id!r} is also used by {other}"))
+    if not problems:
+        candidates = [Candidate(item.plan, str(item.path), item.succeeds_line) for item in loaded]
+        problems += succession_problems(candidates, stored)
     if problems:
         raise DataError(f"{len(problems)} problem(s) in plan files", problems)
     return loaded

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone, tzinfo
 
 from sqlalchemy import Engine
@@ -23,7 +23,7 @@ from monitor.errors import ConfigError, MonitorError
 from monitor.jobs import JobContext
 from monitor.plans.model import Plan
 from monitor.reminders import store
-from monitor.reminders.expected import Figure, FigureKey, due_date, expected_figures, periods_of
+from monitor.reminders.expected import Figure, FigureKey, Lookback, due_date, expected_figures, spans
 from monitor.reminders.ladder import Ladder, Reminder, decide
 from monitor.reminders.message import KIND, labels_of, submission_item, submission_notification
 from monitor.settings import Settings
@@ -63,7 +63,14 @@ class Outgoing:
 
 def ladder_of(settings: Settings) -> Ladder:
     try:
-        return Ladder(**settings.reminders.model_dump())
+        return Ladder(**settings.reminders.model_dump(include={f.name for f in fields(Ladder)}))
+    except ValueError as exc:
+        raise ConfigError(f"invalid reminder settings (MONITOR_REMINDERS__*): {exc}") from exc
+
+
+def lookback_of(settings: Settings) -> Lookback:
+    try:
+        return Lookback(settings.reminders.lookback_days, settings.reminders.since)
     except ValueError as exc:
         raise ConfigError(f"invalid reminder settings (MONITOR_REMINDERS__*): {exc}") from exc
 
@@ -74,10 +81,13 @@ def read_state(engine: Engine) -> State:
                      store.exemptions(conn))
 
 
-def due_reminders(state: State, ladder: Ladder, today: date, tz: tzinfo) -> list[tuple[Figure, Reminder]]:
-    """The reminder each expected figure gets today (exempted and already-reminded figures get none)."""
+def due_reminders(state: State, ladder: Ladder, today: date, tz: tzinfo,
+                  lookback: Lookback | None = None) -> list[tuple[Figure, Reminder]]:
+    """The reminder each expected figure gets today (exempted and already-reminded figures get none); with
+    ``lookback``, only figures due since its start."""
     out = []
-    for figure in expected_figures(state.plans, state.reported, today, ladder.before_days):
+    since = lookback.start(today) if lookback is not None else None
+    for figure in expected_figures(state.plans, state.reported, today, ladder.before_days, since):
         notice = state.notices.get(figure.key)
         previous = notice.previous(tz) if notice is not None else None
         reminder = decide(ladder, figure.due_on, today, previous, exempt=figure.key in state.exemptions)
@@ -132,7 +142,7 @@ def queue_reminders(ctx: JobContext) -> ReminderRun:
     local_now = now.astimezone(tz)
     today = local_now.date()
     state = read_state(ctx.engine)
-    due = due_reminders(state, ladder_of(ctx.settings), today, tz)
+    due = due_reminders(state, ladder_of(ctx.settings), today, tz, lookback_of(ctx.settings))
     outgoing = address(ctx.config, due)
     parts = 0
     try:
@@ -172,11 +182,14 @@ def _count(n: int, noun: str) -> str:
 # --- what is outstanding ---------------------------------------------------------------------------------------
 
 def outstanding_figures(engine: Engine, settings: Settings, today: date,
-                        region_codes: Sequence[str] | None = None) -> list[Outstanding]:
+                        region_codes: Sequence[str] | None = None, since: date | None = None) -> list[Outstanding]:
     """Every figure due or coming due (within before_days) and not reported, with its last reminder and
-    exemption, in region, due-date and plan order."""
+    exemption, in region, due-date and plan order. Only figures due on or after ``since`` (default: the start
+    the reminder settings give, ``Lookback.start``) are listed."""
     state = read_state(engine)
-    figures = expected_figures(state.plans, state.reported, today, ladder_of(settings).before_days)
+    if since is None:
+        since = lookback_of(settings).start(today)
+    figures = expected_figures(state.plans, state.reported, today, ladder_of(settings).before_days, since)
     return [Outstanding(f, state.notices.get(f.key), state.exemptions.get(f.key)) for f in figures
             if region_codes is None or f.region_code in region_codes]
 
@@ -219,34 +232,34 @@ def exempt(engine: Engine, region: str, indicator: str, period: str, reason: str
         hints = catalogue.suggestions(region_ref.code, indicator)
         hint = f"，是否指：{'、'.join(hints)}" if hints else ""
         raise MonitorError(f"{region_ref.name}的规划中没有指标“{indicator}”{hint}；`monitor plans show ID` 列出指标")
-    figure = _figure(service.stored_plans(engine), region_ref.code, ref.indicator_id, period)
+    figure = _figure(service.stored_plans(engine), region_ref.code, ref.indicator_id, period, now.date())
     with engine.begin() as conn:
         reported = figure.key in store.reported_figures(conn)
         new = store.save_exemption(conn, figure.key, reason.strip(), author, now)
     return ExemptResult(figure, new, reported)
 
 
-def _figure(plans: list[Plan], region_code: str, indicator_id: str, text: str) -> Figure:
-    """The figure the period names, checked against the indicator's reporting frequency and plan years."""
+def _figure(plans: list[Plan], region_code: str, indicator_id: str, text: str, today: date) -> Figure:
+    """The figure the period names, checked against the indicator's reporting frequency and the years it owes
+    figures for (``expected.spans``: up to its last milestone, or the plan's end year once a successor took it)."""
     try:
         label = parse_period(text).label
     except ValueError as exc:
         raise MonitorError(f"无法识别的报告期“{text}”：应写作 2024、2024Q2 或 2024-06") from exc
     candidates = []
-    for plan in plans:
-        if plan.region.code != region_code:
+    for span in spans(plans, today):
+        if span.plan.region.code != region_code or span.indicator.id != indicator_id:
             continue
-        for position, ind in enumerate(plan.indicators):
-            if ind.id != indicator_id:
-                continue
-            periods = list(periods_of(ind.reporting.frequency, plan.period.start, plan.period.end))
-            for period in periods:
-                if period.label == label:
-                    return Figure(plan.id, region_code, plan.region.name, ind.id, ind.name, ind.unit, position,
-                                  label, due_date(period, ind.reporting.due_days))
-            candidates.append((ind, plan, periods))
-    ind, plan, periods = candidates[0]
+        periods = list(span.periods())
+        for period in periods:
+            if period.label == label:
+                ind = span.indicator
+                return Figure(span.plan.id, region_code, span.plan.region.name, ind.id, ind.name, ind.unit,
+                              span.position, label, due_date(period, ind.reporting.due_days))
+        candidates.append((span.indicator, periods))
+    ind = candidates[0][0]
+    first = min(periods[0] for _, periods in candidates)
+    last = max(periods[-1] for _, periods in candidates)
     words, example = _FREQUENCY_WORDS[ind.reporting.frequency.value]
-    raise MonitorError(f"{ind.name}{words}报送，报告期应在 {periods[0].label}–{periods[-1].label} 之间（如 "
+    raise MonitorError(f"{ind.name}{words}报送，报告期应在 {first.label}–{last.label} 之间（如 "
                        f"{example}），“{text}”不是其中一期")
-

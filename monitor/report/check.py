@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.core import columns as c
-from monitor.core.status import SEVERITY_RANK, STATUS_LABEL
+from monitor.core.status import PHASE_LABEL, SEVERITY_RANK, STATUS_LABEL, final_label
 
 JSON_DECIMALS = 10
 _COLOURS = {"ok": "green", "warning": "yellow", "critical": "bold red"}
@@ -104,25 +104,33 @@ def to_table(frame: pd.DataFrame, console: Console) -> None:
         region_name = part[c.REGION_NAME].iloc[0]
         table = Table(title=f"{region_name}（{region_code}）  {plan_id}", title_justify="left", show_lines=False)
         for header, justify in (
-            ("统计指标", "left"), ("单位", "left"), ("报告期", "left"), ("基期值", "right"), ("目标", "right"),
-            ("期望值", "right"), ("实际值", "right"), ("差距", "right"), ("序时进度", "right"),
-            ("预计值", "right"), ("每年还需", "right"), ("状态", "left"),
+            ("统计指标", "left"), ("单位", "left"), ("阶段", "left"), ("报告期", "left"), ("基期值", "right"),
+            ("目标", "right"), ("期望值", "right"), ("实际值", "right"), ("差距", "right"), ("序时进度", "right"),
+            ("完成率", "right"), ("预计值", "right"), ("每年还需", "right"), ("状态", "left"),
         ):
             table.add_column(header, justify=justify, overflow="fold")
         for row in part.itertuples(index=False):
             r = row._asdict()
             target = "—" if pd.isna(r[c.TARGET]) else f"{_number(r[c.TARGET])}（{r[c.TARGET_YEAR]}）"
             status = STATUS_LABEL[r[c.STATUS]]
+            if r[c.STATUS] == r[c.FINAL_STATUS] and r[c.PERIOD] == r[c.FINAL_PERIOD]:  # the frozen final verdict
+                status = f"终期{final_label(r[c.FINAL_STATUS], _exceeded(r[c.ATTAINMENT]))}"
             if isinstance(r[c.NOTE], str) and r[c.NOTE]:
                 status += f"（{r[c.NOTE]}）"
             table.add_row(
-                r[c.INDICATOR_NAME], r[c.UNIT], "—" if pd.isna(r[c.PERIOD]) else r[c.PERIOD],
+                r[c.INDICATOR_NAME], r[c.UNIT], PHASE_LABEL.get(r[c.PHASE], "—"),
+                "—" if pd.isna(r[c.PERIOD]) else r[c.PERIOD],
                 _number(r[c.BASELINE]) + ("*" if r[c.BASELINE_ESTIMATED] else ""),
                 target, _number(r[c.EXPECTED]), _number(r[c.ACTUAL]), _number(r[c.GAP]), _percent(r[c.PACE]),
-                _number(r[c.PROJECTED]), _rate(r[c.REQUIRED_RATE], r[c.TRAJECTORY], r[c.UNIT]),
+                _percent(r[c.ATTAINMENT]) if r[c.STATUS] == r[c.FINAL_STATUS] else "—", _number(r[c.PROJECTED]),
+                _rate(r[c.REQUIRED_RATE], r[c.TRAJECTORY], r[c.UNIT]),
                 Text(status, style=_COLOURS[r[c.SEVERITY]]),
             )
         console.print(table)
         counts = part[c.STATUS].value_counts()
         summary = "，".join(f"{STATUS_LABEL[s]} {counts[s]} 项" for s in STATUS_LABEL if s in counts)
-        console.print(f"共 {len(part)} 项：{summary}。带 * 的基期值为首个报送值。\n")
+        console.print(f"共 {len(part)} 项：{summary}。带 * 的基期值取自报送数据。\n")
+
+
+def _exceeded(attainment: Any) -> bool:
+    return isinstance(attainment, float) and attainment == attainment and attainment > 1 + 1e-9

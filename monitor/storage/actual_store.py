@@ -205,7 +205,11 @@ def observations_for_assessment(
 
     current = o.c.is_current == True  # noqa: E712 - renders `= 1` / `= true`, which the indexes can use
     where = [current, o.c.period_end <= as_of, *_filters(region_codes, indicator_id, None)]
-    queries = [_edges_query(columns, with_numbers, as_of, region_codes, indicator_id),
+    unknown = select(plans.c.baseline_year).join(plan_indicators, plan_indicators.c.plan_id == plans.c.plan_id).where(
+        plan_indicators.c.baseline.is_(None)).distinct()
+    ended = select(plans.c.period_end).where(plans.c.period_end < as_of.year).distinct()
+    bounds = _Bounds(sorted(conn.execute(unknown).scalars()), sorted(conn.execute(ended).scalars()))
+    queries = [_edges_query(columns, with_numbers, as_of, region_codes, indicator_id, bounds),
                select(*columns).select_from(with_numbers(o)).where(*where, o.c.year_end == True)]  # noqa: E712
     if cumulative_ids:
         queries.append(select(*columns).select_from(with_numbers(o)).where(
@@ -225,13 +229,26 @@ def observations_for_assessment(
 _FREQS = [MONTHLY, QUARTERLY, ANNUAL]  # the numbers the queries give frequencies
 
 
+@dataclass(frozen=True)
+class _Bounds:
+    """The years the edges depend on: baseline years of plans that leave a baseline open, and end years of plans
+    that ended before the as-of year."""
+
+    baseline_years: list[int]
+    end_years: list[int]
+
+
 def _edges_query(columns: list, with_numbers, as_of: date,  # type: ignore[no-untyped-def]
-                 region_codes: list[str] | None, indicator_id: str | None):
-    """The latest current value of every series and the first of those without a baseline, one probe each.
+                 region_codes: list[str] | None, indicator_id: str | None, bounds: _Bounds):
+    """The latest current value of every series, its latest within the plan, and the first value after the
+    baseline year of those without a baseline, one probe each.
 
     Driven from the plans' region × indicator pairs, each edge is a correlated ``ORDER BY period_end LIMIT 1``
     on the (is_current, region_code, indicator_id, period_end, freq) index, which SQLite and PostgreSQL both
     answer without reading the other values of the series. ``with_numbers`` adds the joins that number the keys.
+    A plan that has ended is judged on its own periods: the latest value up to its end year is read too (year-end
+    values come anyway; this finds a 2025Q3 when 2025 itself is missing). A baseline left open is the value of
+    the baseline year (a year-end value) or else the first value after that year.
     """
     o, x = observations, observations.alias("x")
 
@@ -244,21 +261,27 @@ def _edges_query(columns: list, with_numbers, as_of: date,  # type: ignore[no-un
             query = query.where(plan_indicators.c.indicator_id == indicator_id)
         return query.distinct().subquery()
 
-    def edge(keys, order):  # type: ignore[no-untyped-def]
+    def edge(keys, order, *bound):  # type: ignore[no-untyped-def]
         # on a shared period end the core counts the coarsest figure as the latest and the finest as the first:
         # freq letters sort M < Q < Y, so the same order on freq picks the same row
         first_or_latest = (
             select(x.c.id)
             .where(x.c.is_current == True, x.c.region_code == keys.c.region_code,  # noqa: E712
-                   x.c.indicator_id == keys.c.indicator_id, x.c.period_end <= as_of)
+                   x.c.indicator_id == keys.c.indicator_id, x.c.period_end <= as_of, *bound)
             .order_by(order(x.c.period_end), order(x.c.freq))
             .limit(1)
             .scalar_subquery()
         )
         return select(*columns).select_from(with_numbers(keys.join(o, o.c.id == first_or_latest)))
 
+    edges = [edge(pairs(), desc)]
+    for year in bounds.end_years:
+        edges.append(edge(pairs(plans.c.period_end == year), desc, x.c.period_end <= date(year + 1, 1, 1)))
     # the first value only matters where it becomes the baseline: indicators whose plan states none
-    return union_all(edge(pairs(), desc), edge(pairs(plan_indicators.c.baseline.is_(None)), asc))
+    for year in bounds.baseline_years:
+        edges.append(edge(pairs(plan_indicators.c.baseline.is_(None), plans.c.baseline_year == year), asc,
+                          x.c.period_end > date(year + 1, 1, 1)))
+    return union_all(*edges)
 
 
 def count_current(conn: Connection) -> int:

@@ -119,6 +119,23 @@ def plan_summaries(conn: Connection) -> list[dict]:
     return [{**row._asdict(), "indicators": counts.get(row.plan_id, 0)} for row in conn.execute(query)]
 
 
+def _successors():  # type: ignore[no-untyped-def]
+    """For each plan × indicator id another plan of the same region takes over: the earliest such plan.
+
+    A plan takes over the indicators it shares with the plan it names in ``succeeds`` (docs/method.md,
+    "Succession").
+    """
+    new, old, shared = plans.alias("successor"), plans.alias("succeeded"), plan_indicators.alias("shared")
+    return (
+        select(old.c.plan_id, shared.c.indicator_id, func.min(new.c.plan_id).label("successor"),
+               func.min(new.c.period_start).label("start"))
+        .select_from(new.join(old, (old.c.plan_id == new.c.succeeds) & (old.c.region_code == new.c.region_code))
+                     .join(shared, shared.c.plan_id == new.c.plan_id))
+        .group_by(old.c.plan_id, shared.c.indicator_id)
+        .subquery("successors")
+    )
+
+
 def series_frames(
     conn: Connection,
     plan_id: str | None = None,
@@ -132,6 +149,7 @@ def series_frames(
     Read inside :func:`monitor.storage.db.read_snapshot` together with the observations.
     """
     pi = plan_indicators
+    successors = _successors()
     plan_numbers = numbered(plans.c.plan_id, "plan_numbers")
     region_numbers = numbered(plans.c.region_code, "region_numbers")
     indicator_numbers = numbered(pi.c.indicator_id, "indicator_numbers")
@@ -150,11 +168,16 @@ def series_frames(
             plans.c.baseline_year.label(c.BASELINE_YEAR),
             pi.c.baseline.label(c.BASELINE),
             pi.c.growth_percent.label(c.GROWTH_PERCENT),
+            plans.c.period_start.label(c.PLAN_START_YEAR),
             plans.c.period_end.label(c.PLAN_END_YEAR),
             pi.c.frequency.label(c.FREQUENCY),
             pi.c.due_days.label(c.DUE_DAYS),
+            successors.c.successor.label(c.SUCCESSOR_ID),
+            successors.c.start.label(c.SUCCESSOR_START_YEAR),
         )
         .select_from(pi.join(plans, plans.c.plan_id == pi.c.plan_id)
+                     .outerjoin(successors, (successors.c.plan_id == pi.c.plan_id)
+                                & (successors.c.indicator_id == pi.c.indicator_id))
                      .outerjoin(plan_numbers, plan_numbers.c.value == pi.c.plan_id)
                      .outerjoin(region_numbers, region_numbers.c.value == plans.c.region_code)
                      .outerjoin(indicator_numbers, indicator_numbers.c.value == pi.c.indicator_id))
@@ -179,6 +202,6 @@ def series_frames(
     plan_ids, indicator_ids = numbering[plan_numbers], numbering[indicator_numbers]
     series = to_categorical(series, {c.PLAN_ID: plan_ids, c.REGION_CODE: numbering[region_numbers],
                                      c.INDICATOR_ID: indicator_ids})
-    for col in (c.BASELINE, c.GROWTH_PERCENT):
+    for col in (c.BASELINE, c.GROWTH_PERCENT, c.SUCCESSOR_START_YEAR):
         series[col] = pd.to_numeric(series[col], errors="coerce").astype(float)
     return series, to_categorical(frame, {c.PLAN_ID: plan_ids, c.INDICATOR_ID: indicator_ids})

@@ -1,0 +1,64 @@
+"""The note beside each assessed row, built column-wise: what a planner reads next to the status.
+
+Every function takes the notes so far (an object array of text) and a mask, and computes words only for the
+rows the mask selects, so a national run builds text only where there is something to say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import reduce
+
+import numpy as np
+
+BASELINE_FROM_FIRST = "基期值未知，以首个报送值为基期"
+
+Words = str | Callable[[np.ndarray], np.ndarray]
+
+
+def cat(*parts: object) -> np.ndarray:
+    """Element-wise concatenation of text arrays and plain strings."""
+    return reduce(np.char.add, [np.asarray(part, dtype=str) for part in parts])
+
+
+def period_text(labels: np.ndarray) -> np.ndarray:
+    """Period labels as a sentence names them: 2025年, 2025Q2, 2025-06."""
+    labels = np.asarray(labels, dtype=object).astype(str)
+    return np.where(np.char.str_len(labels) == 4, np.char.add(labels, "年"), labels)
+
+
+def when(mask: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """``words`` where ``mask`` holds, empty text elsewhere."""
+    return np.where(mask, words, "")
+
+
+def _words(mask: np.ndarray, words: Words) -> np.ndarray:
+    return np.asarray(words(mask) if callable(words) else np.full(int(mask.sum()), words), dtype=object)
+
+
+def overwrite(note: np.ndarray, mask: np.ndarray, words: Words) -> np.ndarray:
+    """The note replaced by ``words`` on the masked rows."""
+    if not mask.any():
+        return note
+    note = note.copy()
+    note[mask] = _words(mask, words)
+    return note
+
+
+def append(note: np.ndarray, mask: np.ndarray, words: Words) -> np.ndarray:
+    """``words`` added to the masked rows' notes, after a 「；」 where a note is already there."""
+    if not mask.any():
+        return note
+    note = note.copy()
+    old = note[mask]
+    new = _words(mask, words)
+    note[mask] = np.where(old == "", new, old + "；" + new)
+    return note
+
+
+def baseline(note: np.ndarray, from_year: np.ndarray, from_first: np.ndarray, baseline_year: np.ndarray
+             ) -> np.ndarray:
+    """Say where a baseline the plan left open came from: the baseline year's value, or the first value after."""
+    note = overwrite(note, from_year,
+                     lambda m: cat("基期值未列明，采用", baseline_year[m].astype(np.int64), "年报送值"))
+    return append(note, from_first & (note == ""), BASELINE_FROM_FIRST)

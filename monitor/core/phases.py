@@ -1,0 +1,128 @@
+"""Where a plan stands on a date, and which figure is due (docs/method.md, "Phases of a plan", "Late figures").
+
+All dates are day numbers (days since 1970-01-01) and due dates follow one convention throughout the project: a
+figure of a period is on time through its last day plus ``due_days`` (2025 with 181 days: 2026-06-30) and late
+from the next day, ``period end (exclusive) + due_days``. The end-year figure settles the plan's verdict, so the
+phase is ``final`` from that same day. Pure numpy.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+import numpy as np
+
+from monitor.core import status as st
+from monitor.core.observations import EPS_T, decimal_years
+
+ANNUAL, QUARTERLY, MONTHLY = 0, 1, 2  # frequency codes, in the order of FREQUENCIES
+FREQUENCIES = ["annual", "quarterly", "monthly"]
+PHASE_CODES = {name: code for code, name in enumerate(st.PHASES)}
+
+
+class Phases(NamedTuple):
+    code: np.ndarray  # position in status.PHASES
+    settled: np.ndarray  # how many milestones have their figure due (a prefix of the sorted milestones)
+    end_ms: np.ndarray  # index of the plan's last milestone at or before its end year, -1 when none
+    final_due: np.ndarray  # day from which the end-year figure is late
+    succeeded: np.ndarray  # a successor plan has begun and judges this indicator
+    window_hi: np.ndarray  # the latest period end the row judges: the plan end, or the last milestone
+
+
+def day_number(day: date) -> int:
+    return int(np.datetime64(day, "D").astype(np.int64))
+
+
+def year_start(year: np.ndarray) -> np.ndarray:
+    """Day number of 1 January of each (integer-valued, finite) year."""
+    return (np.asarray(year, dtype=np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
+
+
+def phases_of(start_year: np.ndarray, end_year: np.ndarray, frequency: np.ndarray, due_days: np.ndarray,
+              mt: np.ndarray, successor_start: np.ndarray, as_of: date) -> Phases:
+    """The phase of every series as of a date, with what it follows from.
+
+    ``mt`` holds the milestone times (year + 1, sorted, inf-padded); ``successor_start`` the first year of the
+    plan that takes the indicator over (NaN when none).
+    """
+    today = day_number(as_of)
+    first_end = np.select(  # the end of the plan's first period
+        [frequency == QUARTERLY, frequency == MONTHLY],
+        [_month_start(start_year, 4), _month_start(start_year, 2)], default=year_start(start_year + 1))
+    end_day = year_start(end_year + 1)
+    final_due = end_day + due_days
+    finite = np.isfinite(mt)
+    ms_year = np.where(finite, mt, 1971.0)
+    settled = (finite & (year_start(ms_year) + due_days[:, None] <= today)).sum(axis=1)
+    t_end = end_year + 1.0
+    in_plan = finite & (mt <= t_end[:, None] + EPS_T)
+    end_ms = np.where(in_plan.any(axis=1), in_plan.sum(axis=1) - 1, -1)
+    later = (finite & ~in_plan).any(axis=1)
+    succeeded = np.isfinite(successor_start) & (
+        year_start(np.where(np.isfinite(successor_start), successor_start, 1970)) <= today)
+    code = np.select(
+        [today < first_end, today < end_day, today < final_due, later & ~succeeded],
+        [PHASE_CODES[st.NOT_STARTED], PHASE_CODES[st.IN_PROGRESS], PHASE_CODES[st.AWAITING_FINAL],
+         PHASE_CODES[st.CONTINUING]],
+        default=PHASE_CODES[st.FINAL],
+    )
+    last_t = np.where(finite, mt, -np.inf).max(axis=1)
+    window_hi = np.where(code == PHASE_CODES[st.CONTINUING], last_t, t_end)
+    return Phases(code, settled, end_ms, final_due, succeeded, window_hi)
+
+
+def _month_start(year: np.ndarray, month: int) -> np.ndarray:
+    months = (np.asarray(year, dtype=np.int64) - 1970) * 12 + month - 1
+    return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+class Due(NamedTuple):
+    end: np.ndarray  # day number of the due period's (exclusive) end
+    t: np.ndarray  # the same as a decimal year; NaN where no period of the window is due
+    due_date: np.ndarray  # day number of the last day the figure was on time
+
+
+def latest_due(frequency: np.ndarray, due_days: np.ndarray, as_of: date, window_lo: np.ndarray,
+               window_hi: np.ndarray) -> Due:
+    """The latest period whose figure is due by ``as_of``, within each series' window (lo, hi] of period ends.
+
+    A period later than the window stands for the window's last period (the plan's end year, or the last
+    milestone year); none where even the first period of the window is not yet due.
+    """
+    latest = (day_number(as_of) - due_days).astype("datetime64[D]")
+    month = latest.astype("datetime64[M]").astype(np.int64)
+    start = np.select(
+        [frequency == ANNUAL, frequency == QUARTERLY],
+        [latest.astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64),
+         (month - month % 3).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)],
+        default=month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64),
+    )
+    t = decimal_years(start)
+    hi_day = year_start(np.where(np.isfinite(window_hi), window_hi, 1970))
+    over = t > window_hi + EPS_T
+    end = np.where(over, hi_day, start)
+    t = np.where(over, window_hi, t)
+    t = np.where(t > window_lo + EPS_T, t, np.nan)
+    return Due(end, t, end + due_days - 1)
+
+
+def period_labels(end: np.ndarray, frequency: np.ndarray) -> np.ndarray:
+    """Labels of the periods ending (exclusive) on the day numbers ``end``: 2025, 2025Q2, 2025-06."""
+    if len(end) == 0:
+        return np.array([], dtype=object)
+    last = (end - 1).astype("datetime64[D]")
+    month = last.astype("datetime64[M]").astype(np.int64)
+    year = (month // 12 + 1970).astype(str).astype(object)
+    number = month % 12 + 1
+    quarter = np.char.add("Q", ((number + 2) // 3).astype(str)).astype(object)
+    monthly = np.char.add("-", np.char.zfill(number.astype(str), 2)).astype(object)
+    suffix = np.select([frequency == QUARTERLY, frequency == MONTHLY], [quarter, monthly], default="")
+    return year + suffix
+
+
+def iso_dates(days: np.ndarray) -> np.ndarray:
+    """Day numbers as ISO date text."""
+    if len(days) == 0:
+        return np.array([], dtype=object)
+    return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype(str).astype(object)
