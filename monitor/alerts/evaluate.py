@@ -224,7 +224,28 @@ def plain_number(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
+_MOVING = (c.T, c.EXPECTED, c.GAP, c.SHORTFALL, c.PACE, c.PROGRESS, c.PROJECTED, c.REQUIRED_RATE)
+
+
+def final_view(record: dict[str, Any]) -> dict[str, Any]:
+    """The row as its final verdict reads, whatever the row is judged on today: an announcement shows the end
+    year's figures (a continuing row may already show a 2026 value, or a late 2026 figure) and nothing that moves."""
+    view = dict(record)
+    view.update({name: None for name in _MOVING})
+    view.update({c.PERIOD: record.get(c.FINAL_PERIOD), c.STATUS: record.get(c.FINAL_STATUS),
+                 c.ACTUAL: record.get(c.FINAL_VALUE), c.TARGET: record.get(c.FINAL_TARGET),
+                 c.TARGET_YEAR: record.get(c.FINAL_YEAR), c.SHORTFALL: record.get(c.FINAL_SHORTFALL)})
+    if record.get(c.FINAL_STATUS) != "no_data":
+        view.update({c.DUE_PERIOD: None, c.DUE_DATE: None})
+    elif record.get(c.DUE_PERIOD) != record.get(c.FINAL_PERIOD):  # a later figure is late too: name the final one
+        view.update({c.DUE_PERIOD: record.get(c.FINAL_PERIOD), c.DUE_DATE: None, c.LAST_PERIOD: None,
+                     c.LAST_VALUE: None, c.LAST_PACE: None, c.LAST_STATUS: None})
+    return view
+
+
 def _alert(rule: Rule, record: dict[str, Any], binding: str) -> Alert:
+    if rule.announce is not None:
+        record = final_view(record)
     plan, code, indicator = record[c.PLAN_ID], record[c.REGION_CODE], record[c.INDICATOR_ID]
     labels = {
         **rule.labels,

@@ -241,12 +241,14 @@ def assess(
     note = notes.overwrite(note, nothing_due & ~not_started, NOTE_NOTHING_DUE)
     note = notes.overwrite(note, not_started, NOTE_NOT_STARTED)
     awaiting = phase == PHASE_CODES[st.AWAITING_FINAL]
-    note = notes.append(note, awaiting, lambda m: notes.cat(
-        "终期数据尚未到报送期限（应于", iso_dates(ph.final_due[m] - 1), "前报送）"))
-    note = notes.overwrite(note, late, lambda m: notes.cat(
-        notes.period_text(period_labels(due.end[m], frequency[m])), "数据逾期未报（应于", iso_dates(due.due_date[m]),
-        "前报送）", notes.when(last[m], notes.cat(
-            "；最近一次（", notes.period_text(last_period[m]), "）", _status_labels(last_status[m])))))
+    note = notes.append(note, awaiting, lambda m: notes.per_key(m, [ph.final_due], lambda day: notes.cat(
+        "终期数据尚未到报送期限（应于", iso_dates(day - 1), "前报送）")))
+    note = notes.overwrite(note, late, lambda m: notes.per_key(
+        m, [due.end, frequency, due.due_date, last, np.where(last, last_period, ""), np.where(last, last_status, -1)],
+        lambda end, freq, due_date, has_last, last_at, last_code: notes.cat(
+            notes.period_text(period_labels(end, freq)), "数据逾期未报（应于", iso_dates(due_date), "前报送）",
+            notes.when(has_last, notes.cat("；最近一次（", notes.period_text(last_at), "）",
+                                           _status_labels(last_code))))))
     from_final = continuing & shows_final & ~late & has_end & np.isfinite(target_t)
     note = notes.append(note, from_final, lambda m: notes.cat(
         notes.when(~np.isfinite(final_value[m]), notes.cat(_years(final_t[m]), "年无报送值，")),

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import reduce
 
 import numpy as np
+import pandas as pd
 
 BASELINE_FROM_FIRST = "基期值未知，以首个报送值为基期"
 
@@ -36,6 +37,25 @@ def _words(mask: np.ndarray, words: Words) -> np.ndarray:
     return np.asarray(words(mask) if callable(words) else np.full(int(mask.sum()), words), dtype=object)
 
 
+def per_key(mask: np.ndarray, keys: list[np.ndarray], make: Callable[..., np.ndarray]) -> np.ndarray:
+    """``make(*key_columns)`` for the masked rows, computed once per distinct combination of ``keys``.
+
+    A national run has a hundred thousand rows but only a handful of distinct due dates and periods, so the text
+    is built for those and then spread over the rows.
+    """
+    if not mask.any():
+        return np.array([], dtype=object)
+    combined = np.zeros(int(mask.sum()), dtype=np.int64)
+    numbered = []
+    for key in keys:  # number each column, then the combinations
+        codes, uniques = pd.factorize(np.asarray(key)[mask])
+        combined = combined * (len(uniques) + 1) + codes
+        numbered.append((codes, uniques))
+    distinct, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    columns = [np.asarray(uniques)[codes[first]] for codes, uniques in numbered]
+    return np.asarray(make(*columns), dtype=object)[inverse.reshape(-1)]
+
+
 def overwrite(note: np.ndarray, mask: np.ndarray, words: Words) -> np.ndarray:
     """The note replaced by ``words`` on the masked rows."""
     if not mask.any():
@@ -50,9 +70,12 @@ def append(note: np.ndarray, mask: np.ndarray, words: Words) -> np.ndarray:
     if not mask.any():
         return note
     note = note.copy()
-    old = note[mask]
     new = _words(mask, words)
-    note[mask] = np.where(old == "", new, old + "；" + new)
+    old = note[mask]
+    busy = np.flatnonzero(old != "")
+    if len(busy):
+        new[busy] = old[busy] + "；" + new[busy]
+    note[mask] = new
     return note
 
 

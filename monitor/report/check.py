@@ -38,14 +38,22 @@ def _plain_column(column: pd.Series) -> list[Any]:
         return column.astype("int64").tolist()
     if pd.api.types.is_float_dtype(column.dtype):
         values = column.to_numpy(dtype=float, na_value=np.nan)
-        out = list(map(round, values.tolist(), repeat(JSON_DECIMALS)))
-        for position in np.flatnonzero(~np.isfinite(values)).tolist():
-            out[position] = None
-        return out
-    if pd.api.types.is_string_dtype(column.dtype):
-        return [None if value is None or value is pd.NA or value != value or value == "" else value
-                for value in column.astype(object).tolist()]
-    return [_plain(value) for value in column.astype(object).tolist()]
+        finite = np.flatnonzero(np.isfinite(values))
+        if len(finite) == len(values):
+            return list(map(round, values.tolist(), repeat(JSON_DECIMALS)))
+        out = np.full(len(values), None, dtype=object)  # the columns of later phases are mostly empty
+        out[finite] = list(map(round, values[finite].tolist(), repeat(JSON_DECIMALS)))
+        return out.tolist()
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.is_string_dtype(column.dtype) or pd.api.types.infer_dtype(values, skipna=True) in ("string",
+                                                                                                     "empty"):
+        values = values.copy()
+        blank = pd.isna(values)
+        present = np.flatnonzero(~blank)
+        blank[present] = values[present] == ""
+        values[blank] = None
+        return values.tolist()
+    return [_plain(value) for value in values.tolist()]
 
 
 def _plain(value: Any) -> Any:
