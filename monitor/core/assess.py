@@ -21,11 +21,13 @@ import pandas as pd
 from monitor.core import columns as c
 from monitor.core import notes
 from monitor.core import status as st
-from monitor.core.keys import factorized, labels, lookup, text
-from monitor.core.observations import EPS_T, RANKED, by_series, edge, milestone_arrays, running_totals, values_at
+from monitor.core.keys import factorized, few_texts, labels, labels_or_na, lookup, text
+from monitor.core.observations import EPS_T, RANKED, Lookup, by_series, edge, milestone_arrays, running_totals
 from monitor.core.paths import expected as expected_on_path
 from monitor.core.paths import projection
-from monitor.core.phases import FREQUENCIES, PHASE_CODES, iso_dates, latest_due, period_labels, phases_of
+from monitor.core.phases import (
+    FREQUENCIES, PHASE_CODES, iso_dates, latest_due, period_labels, phases_of, year_start,
+)
 from monitor.core.verdicts import REL_TOL, final_verdicts
 
 _PACE_DECIMALS = 9  # pace is rounded before it meets a cut-off, so 0.95 on paper is 0.95 here
@@ -87,11 +89,13 @@ def assess(
     obs = by_series(keys, observations, freq_rank, as_of)
     obs = running_totals(obs, freq_rank, cumulative, t0, t_end)
     year_end = np.abs(obs.t - np.round(obs.t)) < EPS_T  # a year, a fourth quarter or a December
+    find = Lookup(obs)
+    t0_day = year_start(t0)
 
     # the baseline: the plan's, 0 for cumulative, or else the value of the baseline year, or the first after it
     estimated = ~np.isfinite(plan_baseline)
-    _, year_value, _ = edge(obs, year_end & (np.abs(obs.t - t0[obs.sid]) < EPS_T), n, last=True)
-    first_t, first_value, _ = edge(obs, obs.t > t0[obs.sid] + EPS_T, n, last=False)
+    _, year_value = find.values(find.on(t0_day))
+    first_t, first_value = find.values(find.after(t0_day))
     from_year = estimated & np.isfinite(year_value)
     from_first = estimated & ~from_year & np.isfinite(first_value)
     baseline = np.where(from_year, year_value, np.where(from_first, first_value, plan_baseline))
@@ -122,7 +126,11 @@ def assess(
     continuing = phase == PHASE_CODES[st.CONTINUING]
 
     # the value each settled milestone got; the segment after it starts there (or at its target without one)
-    reported = values_at(obs, year_end, np.where(np.isfinite(mt), mt, -1.0))
+    reported = np.full(mt.shape, np.nan)
+    for k in range(mt.shape[1]):  # a handful of milestone columns
+        known = np.isfinite(mt[:, k])
+        reported[:, k] = np.where(known, find.values(find.on(year_start(np.where(known, mt[:, k], 1970))))[1],
+                                  np.nan)
     settled = np.arange(mt.shape[1])[None, :] < ph.settled[:, None]
     anchor = np.where(settled & np.isfinite(reported), reported, mv)
     start_t = np.column_stack([tb, mt])
@@ -130,10 +138,12 @@ def assess(
     end_v = np.column_stack([baseline, mv])
 
     # the value judged: the latest of the periods the row covers (the plan's, or up to the last milestone)
-    window = (obs.t > t0[obs.sid] + EPS_T) & (obs.t <= ph.window_hi[obs.sid] + EPS_T)
-    t, actual, at = edge(obs, window, n, last=True)
-    has = at >= 0
-    count = np.bincount(obs.sid[window], minlength=n)
+    hi_day = year_start(ph.window_hi)
+    at = find.upto(hi_day)
+    t, actual = find.values(at)
+    has = (at >= 0) & (t > t0 + EPS_T)
+    at = np.where(has, at, -1)
+    t, actual = np.where(has, t, np.nan), np.where(has, actual, np.nan)
     period = np.full(n, None, dtype=object)
     period[has] = observations[c.PERIOD].to_numpy(dtype=object)[obs.row[at[has]]]
 
@@ -167,14 +177,20 @@ def assess(
     pace[bad_compound] = np.nan
 
     # the value that settles a milestone that has passed: the latest year-end value at or before it
-    settling = year_end & (obs.t <= np.where(after_last, target_t, np.inf)[obs.sid] + EPS_T) & window
-    verdict_value = edge(obs, settling, n, last=True)[1]
+    verdict_value = np.full(n, np.nan)
+    if (after_last & has).any():
+        sid = obs.sid
+        settling = (year_end & (after_last & has)[sid] & (obs.t <= target_t[sid] + EPS_T) & (obs.t > t0[sid] + EPS_T)
+                    & (obs.t <= ph.window_hi[sid] + EPS_T))
+        verdict_value = edge(obs, settling, n, last=True)[1]
     judged = np.where(after_last & np.isfinite(verdict_value), verdict_value, actual)
     tol = REL_TOL * np.maximum(1.0, np.abs(target))
     achieved = has & ~no_milestone & (direction * (judged - target) >= -tol)
     reached = has & (t_eval >= target_t - EPS_T)
     rounded = np.round(pace, _PACE_DECIMALS)
-    one_value = from_first & (count < 2)
+    one_value = from_first.copy()  # a first value standing in for the baseline needs a second one to judge
+    if from_first.any():
+        one_value[from_first] = find.count_between(t0_day, hi_day)[from_first] < 2
 
     conditions = [
         ~has, achieved, no_milestone, bad_compound, one_value, reached,
@@ -257,15 +273,15 @@ def assess(
     note = notes.append(note, ph.succeeded, lambda m: notes.cat("已由", succeeded_by[m].astype(str), "接续"))
     target_year = np.where(np.isfinite(target_t), target_t - 1.0, np.nan)
     final_year = np.where(ended & has_end, final_t - 1.0, np.nan)
-    final_period = np.full(n, None, dtype=object)
     judged_final = ended & has_end
-    final_period[judged_final] = _years(final_t[judged_final]).astype(object)
-    no_data = status == _S[st.NO_DATA]
-    due_period = np.full(n, None, dtype=object)
-    due_date = np.full(n, None, dtype=object)
-    due_period[no_data & np.isfinite(due.t)] = period_labels(due.end[no_data & np.isfinite(due.t)],
-                                                             frequency[no_data & np.isfinite(due.t)])
-    due_date[no_data & np.isfinite(due.t)] = iso_dates(due.due_date[no_data & np.isfinite(due.t)])
+    final_years = np.unique(final_year[judged_final]).astype(np.int64)
+    final_period = labels_or_na([str(y) for y in final_years],
+                                np.where(judged_final, np.searchsorted(final_years, final_year), -1))
+    named_due = (status == _S[st.NO_DATA]) & np.isfinite(due.t)
+    due_code = np.full(n, -1, dtype=np.int64)
+    due_code[named_due], (due_end, due_freq, due_day) = notes.coded(named_due, [due.end, frequency, due.due_date])
+    due_period = labels_or_na(list(period_labels(due_end, due_freq)), due_code)
+    due_date = labels_or_na(list(iso_dates(due_day)), due_code)
 
     names = [c.PLAN_ID, c.REGION_CODE, c.REGION_NAME, c.INDICATOR_ID, c.INDICATOR_NAME, c.UNIT, c.KIND]
     fs_ok = final_status >= 0
@@ -274,7 +290,7 @@ def assess(
         c.DIRECTION: labels(["higher", "lower"], direction < 0),
         c.TRAJECTORY: labels(["linear", "compound"], compound),
         c.PHASE: labels(st.PHASES, phase),
-        c.PERIOD: period,
+        c.PERIOD: few_texts(period),
         c.T: shown_t,
         c.BASELINE: np.where(np.isfinite(baseline), baseline, np.nan),
         c.BASELINE_ESTIMATED: estimated & (from_year | from_first),
@@ -284,21 +300,21 @@ def assess(
         c.PROGRESS: progress, c.PROJECTED: projected, c.REQUIRED_RATE: required,
         c.STATUS: labels(st.STATUSES, status),
         c.SEVERITY: labels([st.SEVERITY_OF[name] for name in st.STATUSES], status),
-        c.NOTE: note,
+        c.NOTE: few_texts(note),
         c.FINAL_PERIOD: final_period,
         c.FINAL_YEAR: _integers(final_year),
         c.FINAL_TARGET: np.where(judged_final, final_target, np.nan),
         c.FINAL_VALUE: np.where(judged_final, final_value, np.nan),
-        c.FINAL_STATUS: np.where(fs_ok, np.asarray(st.STATUSES, dtype=object)[np.clip(final_status, 0, None)], None),
+        c.FINAL_STATUS: labels_or_na(st.STATUSES, np.where(fs_ok, final_status, -1)),
         c.ATTAINMENT: verdict.attainment,
         c.FINAL_SHORTFALL: verdict.shortfall,
         c.DUE_PERIOD: due_period,
         c.DUE_DATE: due_date,
-        c.LAST_PERIOD: last_period,
+        c.LAST_PERIOD: few_texts(last_period),
         c.LAST_VALUE: last_value,
         c.LAST_PACE: last_pace,
-        c.LAST_STATUS: np.where(last, np.asarray(st.STATUSES, dtype=object)[last_status], None),
-        c.SUCCEEDED_BY: succeeded_by,
+        c.LAST_STATUS: labels_or_na(st.STATUSES, np.where(last, last_status, -1)),
+        c.SUCCEEDED_BY: few_texts(succeeded_by),
     }
     return pd.DataFrame({name: result[name] for name in c.ASSESSMENT_COLUMNS}, copy=not _SHARE)
 

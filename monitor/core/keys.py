@@ -21,6 +21,18 @@ def labels(names: Sequence[str], codes: np.ndarray) -> object:
     return pd.array(np.asarray(names, dtype=object), dtype=STR).take(codes.astype(np.int64))
 
 
+def labels_or_na(names: Sequence[str], codes: np.ndarray) -> object:
+    """Like :func:`labels`, with a missing value where the code is negative."""
+    codes = np.asarray(codes, dtype=np.int64)
+    return labels([*names, None], np.where(codes < 0, len(names), codes))
+
+
+def few_texts(values: np.ndarray) -> object:
+    """An object array of text and None with few distinct values as a text column, each value checked once."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return labels_or_na(list(uniques), codes)
+
+
 def text(column: pd.Series) -> object:
     """A text column as the result frame takes it: as it is when already text, else as an array to infer from."""
     if isinstance(column.dtype, pd.CategoricalDtype) and column.cat.categories.dtype == STR:

@@ -37,6 +37,22 @@ def _words(mask: np.ndarray, words: Words) -> np.ndarray:
     return np.asarray(words(mask) if callable(words) else np.full(int(mask.sum()), words), dtype=object)
 
 
+def coded(mask: np.ndarray, keys: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The masked rows numbered by their combination of ``keys``, and the distinct combinations (one array per
+    key) that the numbers point to."""
+    if len(keys) == 1:
+        codes, uniques = pd.factorize(np.asarray(keys[0])[mask])
+        return codes, [np.asarray(uniques)]
+    combined = np.zeros(int(mask.sum()), dtype=np.int64)
+    numbered = []
+    for key in keys:  # number each column, then the combinations
+        codes, uniques = pd.factorize(np.asarray(key)[mask])
+        combined = combined * (len(uniques) + 1) + codes
+        numbered.append((codes, uniques))
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    return inverse.reshape(-1), [np.asarray(uniques)[codes[first]] for codes, uniques in numbered]
+
+
 def per_key(mask: np.ndarray, keys: list[np.ndarray], make: Callable[..., np.ndarray]) -> np.ndarray:
     """``make(*key_columns)`` for the masked rows, computed once per distinct combination of ``keys``.
 
@@ -45,15 +61,8 @@ def per_key(mask: np.ndarray, keys: list[np.ndarray], make: Callable[..., np.nda
     """
     if not mask.any():
         return np.array([], dtype=object)
-    combined = np.zeros(int(mask.sum()), dtype=np.int64)
-    numbered = []
-    for key in keys:  # number each column, then the combinations
-        codes, uniques = pd.factorize(np.asarray(key)[mask])
-        combined = combined * (len(uniques) + 1) + codes
-        numbered.append((codes, uniques))
-    distinct, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    columns = [np.asarray(uniques)[codes[first]] for codes, uniques in numbered]
-    return np.asarray(make(*columns), dtype=object)[inverse.reshape(-1)]
+    codes, distinct = coded(mask, keys)
+    return np.asarray(make(*distinct), dtype=object)[codes]
 
 
 def overwrite(note: np.ndarray, mask: np.ndarray, words: Words) -> np.ndarray:

@@ -146,16 +146,55 @@ def edge(obs: Obs, mask: np.ndarray, n: int, last: bool) -> tuple[np.ndarray, np
     return ref_t, ref_v, index
 
 
-def values_at(obs: Obs, year_end: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """The year-end value reported for each series at each of its times ``times`` (n, K); NaN where none.
-
-    The coarsest figure counts where several end together (a year before its fourth quarter or December).
+class Lookup:
+    """Binary search over the sorted observations by (series, period end): the value at a day, the latest up to a
+    day, the first after a day, for every series at once (a searchsorted per question, no mask over all values).
     """
-    out = np.full(times.shape, np.nan)
-    for k in range(times.shape[1]):  # a handful of milestone columns, not rows
-        at = year_end & (np.abs(obs.t - times[obs.sid, k]) < EPS_T)
-        out[:, k] = edge(obs, at, times.shape[0], last=True)[1]
-    return out
+
+    _SPAN = 1 << 20  # days: keys are series × span + day, so one sorted array serves every series
+
+    def __init__(self, obs: Obs) -> None:
+        self.obs = obs
+        self.day0 = int(obs.day.min()) - 1 if len(obs.day) else 0
+        self.keys = obs.sid.astype(np.int64) * self._SPAN + (obs.day - self.day0)
+
+    def _key(self, day: np.ndarray) -> np.ndarray:
+        sid = np.arange(len(day), dtype=np.int64)
+        return sid * self._SPAN + np.clip(np.asarray(day, dtype=np.int64) - self.day0, 0, self._SPAN - 1)
+
+    def upto(self, day: np.ndarray) -> np.ndarray:
+        """Position of each series' latest observation ending on or before ``day`` (-1 where none)."""
+        pos = np.searchsorted(self.keys, self._key(day), side="right") - 1
+        ok = pos >= 0
+        ok[ok] = self.obs.sid[pos[ok]] == np.flatnonzero(ok)
+        return np.where(ok, pos, -1)
+
+    def after(self, day: np.ndarray) -> np.ndarray:
+        """Position of each series' first observation ending after ``day`` (-1 where none)."""
+        pos = np.searchsorted(self.keys, self._key(day), side="right")
+        ok = pos < len(self.keys)
+        ok[ok] = self.obs.sid[pos[ok]] == np.flatnonzero(ok)
+        return np.where(ok, pos, -1)
+
+    def on(self, day: np.ndarray) -> np.ndarray:
+        """Position of each series' observation ending exactly on ``day``, the coarsest of several (-1 where none)."""
+        pos = self.upto(day)
+        found = pos >= 0
+        found[found] = self.obs.day[pos[found]] == np.asarray(day)[found]
+        return np.where(found, pos, -1)
+
+    def count_between(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """How many observations of each series end after ``lo`` and on or before ``hi``."""
+        right = np.searchsorted(self.keys, self._key(hi), side="right")
+        left = np.searchsorted(self.keys, self._key(lo), side="right")
+        return np.maximum(right - left, 0)
+
+    def values(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Time and value at positions from the methods above; NaN where -1."""
+        found = pos >= 0
+        t = np.where(found, self.obs.t[np.where(found, pos, 0)] if len(self.keys) else np.nan, np.nan)
+        v = np.where(found, self.obs.value[np.where(found, pos, 0)] if len(self.keys) else np.nan, np.nan)
+        return t, v
 
 
 def milestone_arrays(keys: dict[str, tuple], n: int, milestones: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -54,13 +54,19 @@ def phases_of(start_year: np.ndarray, end_year: np.ndarray, frequency: np.ndarra
         [_month_start(start_year, 4), _month_start(start_year, 2)], default=year_start(start_year + 1))
     end_day = year_start(end_year + 1)
     final_due = end_day + due_days
-    finite = np.isfinite(mt)
-    ms_year = np.where(finite, mt, 1971.0)
-    settled = (finite & (year_start(ms_year) + due_days[:, None] <= today)).sum(axis=1)
     t_end = end_year + 1.0
-    in_plan = finite & (mt <= t_end[:, None] + EPS_T)
-    end_ms = np.where(in_plan.any(axis=1), in_plan.sum(axis=1) - 1, -1)
-    later = (finite & ~in_plan).any(axis=1)
+    n = len(end_year)
+    settled, in_plan, later = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    last_t = np.full(n, -np.inf)
+    for k in range(mt.shape[1]):  # a handful of milestone columns, each a whole-column operation
+        at = mt[:, k]
+        finite = np.isfinite(at)
+        settled += finite & (year_start(np.where(finite, at, 1971.0)) + due_days <= today)
+        inside = finite & (at <= t_end + EPS_T)
+        in_plan += inside
+        later |= finite & ~inside
+        last_t = np.where(finite, np.maximum(last_t, at), last_t)
+    end_ms = in_plan - 1  # -1 where no milestone lies inside the plan
     succeeded = np.isfinite(successor_start) & (
         year_start(np.where(np.isfinite(successor_start), successor_start, 1970)) <= today)
     code = np.select(
@@ -69,7 +75,6 @@ def phases_of(start_year: np.ndarray, end_year: np.ndarray, frequency: np.ndarra
          PHASE_CODES[st.CONTINUING]],
         default=PHASE_CODES[st.FINAL],
     )
-    last_t = np.where(finite, mt, -np.inf).max(axis=1)
     window_hi = np.where(code == PHASE_CODES[st.CONTINUING], last_t, t_end)
     return Phases(code, settled, end_ms, final_due, succeeded, window_hi)
 
