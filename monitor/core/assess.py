@@ -94,8 +94,11 @@ def assess(
 
     # the baseline: the plan's, 0 for cumulative, or else the value of the baseline year, or the first after it
     estimated = ~np.isfinite(plan_baseline)
-    _, year_value = find.values(find.on(t0_day))
-    first_t, first_value = find.values(find.after(t0_day))
+    year_value, first_t, first_value = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    if estimated.any():
+        open_ = np.flatnonzero(estimated)
+        year_value[open_] = find.values(find.on(t0_day[open_], open_))[1]
+        first_t[open_], first_value[open_] = find.values(find.after(t0_day[open_], open_))
     from_year = estimated & np.isfinite(year_value)
     from_first = estimated & ~from_year & np.isfinite(first_value)
     baseline = np.where(from_year, year_value, np.where(from_first, first_value, plan_baseline))
@@ -126,12 +129,12 @@ def assess(
     continuing = phase == PHASE_CODES[st.CONTINUING]
 
     # the value each settled milestone got; the segment after it starts there (or at its target without one)
-    reported = np.full(mt.shape, np.nan)
-    for k in range(mt.shape[1]):  # a handful of milestone columns
-        known = np.isfinite(mt[:, k])
-        reported[:, k] = np.where(known, find.values(find.on(year_start(np.where(known, mt[:, k], 1970))))[1],
-                                  np.nan)
     settled = np.arange(mt.shape[1])[None, :] < ph.settled[:, None]
+    reported = np.full(mt.shape, np.nan)
+    for k in range(mt.shape[1]):  # a handful of milestone columns; only where a value there matters
+        wanted = np.flatnonzero(np.isfinite(mt[:, k]) & (settled[:, k] | (ended & (ph.end_ms == k))))
+        if len(wanted):
+            reported[wanted, k] = find.values(find.on(year_start(mt[wanted, k]), wanted))[1]
     anchor = np.where(settled & np.isfinite(reported), reported, mv)
     start_t = np.column_stack([tb, mt])
     start_v = np.column_stack([baseline, anchor])
@@ -190,7 +193,8 @@ def assess(
     rounded = np.round(pace, _PACE_DECIMALS)
     one_value = from_first.copy()  # a first value standing in for the baseline needs a second one to judge
     if from_first.any():
-        one_value[from_first] = find.count_between(t0_day, hi_day)[from_first] < 2
+        first = np.flatnonzero(from_first)
+        one_value[first] = find.count_between(t0_day[first], hi_day[first], first) < 2
 
     conditions = [
         ~has, achieved, no_milestone, bad_compound, one_value, reached,

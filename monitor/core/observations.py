@@ -158,35 +158,37 @@ class Lookup:
         self.day0 = int(obs.day.min()) - 1 if len(obs.day) else 0
         self.keys = obs.sid.astype(np.int64) * self._SPAN + (obs.day - self.day0)
 
-    def _key(self, day: np.ndarray) -> np.ndarray:
-        sid = np.arange(len(day), dtype=np.int64)
+    def _key(self, day: np.ndarray, sid: np.ndarray) -> np.ndarray:
         return sid * self._SPAN + np.clip(np.asarray(day, dtype=np.int64) - self.day0, 0, self._SPAN - 1)
 
-    def upto(self, day: np.ndarray) -> np.ndarray:
-        """Position of each series' latest observation ending on or before ``day`` (-1 where none)."""
-        pos = np.searchsorted(self.keys, self._key(day), side="right") - 1
+    def upto(self, day: np.ndarray, sid: np.ndarray | None = None) -> np.ndarray:
+        """Position of the latest observation of each series (all, or those in ``sid``) ending on or before
+        ``day`` (-1 where none)."""
+        sid = np.arange(len(day), dtype=np.int64) if sid is None else sid
+        pos = np.searchsorted(self.keys, self._key(day, sid), side="right") - 1
         ok = pos >= 0
-        ok[ok] = self.obs.sid[pos[ok]] == np.flatnonzero(ok)
+        ok[ok] = self.obs.sid[pos[ok]] == sid[ok]
         return np.where(ok, pos, -1)
 
-    def after(self, day: np.ndarray) -> np.ndarray:
-        """Position of each series' first observation ending after ``day`` (-1 where none)."""
-        pos = np.searchsorted(self.keys, self._key(day), side="right")
+    def after(self, day: np.ndarray, sid: np.ndarray | None = None) -> np.ndarray:
+        """Position of the first observation of each series ending after ``day`` (-1 where none)."""
+        sid = np.arange(len(day), dtype=np.int64) if sid is None else sid
+        pos = np.searchsorted(self.keys, self._key(day, sid), side="right")
         ok = pos < len(self.keys)
-        ok[ok] = self.obs.sid[pos[ok]] == np.flatnonzero(ok)
+        ok[ok] = self.obs.sid[pos[ok]] == sid[ok]
         return np.where(ok, pos, -1)
 
-    def on(self, day: np.ndarray) -> np.ndarray:
-        """Position of each series' observation ending exactly on ``day``, the coarsest of several (-1 where none)."""
-        pos = self.upto(day)
+    def on(self, day: np.ndarray, sid: np.ndarray | None = None) -> np.ndarray:
+        """Position of the observation of each series ending exactly on ``day``, the coarsest of several."""
+        pos = self.upto(day, sid)
         found = pos >= 0
         found[found] = self.obs.day[pos[found]] == np.asarray(day)[found]
         return np.where(found, pos, -1)
 
-    def count_between(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """How many observations of each series end after ``lo`` and on or before ``hi``."""
-        right = np.searchsorted(self.keys, self._key(hi), side="right")
-        left = np.searchsorted(self.keys, self._key(lo), side="right")
+    def count_between(self, lo: np.ndarray, hi: np.ndarray, sid: np.ndarray) -> np.ndarray:
+        """How many observations of each series in ``sid`` end after ``lo`` and on or before ``hi``."""
+        right = np.searchsorted(self.keys, self._key(hi, sid), side="right")
+        left = np.searchsorted(self.keys, self._key(lo, sid), side="right")
         return np.maximum(right - left, 0)
 
     def values(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
