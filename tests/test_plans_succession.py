@@ -11,7 +11,7 @@ import yaml
 from monitor import service
 from monitor.errors import DataError
 from monitor.plans.loader import read_plan_file, read_plan_files
-from monitor.plans.model import Period, Plan, Region
+from monitor.plans.model import Period, Region
 from monitor.plans.phase import ENDED, NOT_STARTED, RUNNING, SUCCEEDED, plan_phase
 from monitor.plans.succession import Candidate, succession_problems, successor_of
 from tests.cli_runner import run_monitor

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from rich.console import Console
 
 from monitor import service
-from monitor.bulk import paused_gc
 from monitor.cli import Context, pass_context
+from monitor.cli.output import emit
 from monitor.core.status import SEVERITY_RANK
 from monitor.report.check import to_csv, to_json, to_table
 
@@ -43,17 +42,7 @@ def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, fail_on:
     day: date = as_of.date() if as_of else ctx.today()
     engine = service.open_database(ctx.settings)
     frame = service.run_check(engine, day, plan_id=plan_id, region=region, indicator_id=indicator_id)
-    if fmt == "json":
-        with paused_gc():
-            click.echo(to_json(frame))
-    elif fmt == "csv":
-        click.echo(to_csv(frame), nl=False)
-    else:
-        console = Console()
-        if not console.is_terminal:
-            console = Console(width=240, color_system=None)
-        console.print(f"评估日期：{day.isoformat()}")
-        to_table(frame, console)
+    emit(fmt, frame, f"评估日期：{day.isoformat()}", to_json=to_json, to_csv=to_csv, to_table=to_table)
     if send:
         from monitor.notify import notify
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from rich.console import Console
-
 from monitor import service
 from monitor.cli import Context, pass_context
+from monitor.cli.output import emit
 from monitor.report.review import settled, to_csv, to_json, to_table
 
 
@@ -49,13 +48,5 @@ def review(ctx: Context, region: str | None, all_regions: bool, plan_id, as_of, 
         elif fmt == "csv":
             click.echo(to_csv(frame), nl=False)
         return
-    if fmt == "json":
-        click.echo(to_json(frame))
-    elif fmt == "csv":
-        click.echo(to_csv(frame), nl=False)
-    else:
-        console = Console()
-        if not console.is_terminal:
-            console = Console(width=200, color_system=None)
-        console.print(f"终期评估　评估日期：{day.isoformat()}")
-        to_table(frame, console)
+    emit(fmt, frame, f"终期评估　评估日期：{day.isoformat()}", to_json=to_json, to_csv=to_csv, to_table=to_table,
+         width=200)
