@@ -32,7 +32,6 @@ from monitor.core.verdicts import REL_TOL, final_verdicts
 
 _PACE_DECIMALS = 9  # pace is rounded before it meets a cut-off, so 0.95 on paper is 0.95 here
 
-NOTE_BASELINE_FROM_FIRST = notes.BASELINE_FROM_FIRST
 NOTE_ONE_VALUE = "基期值未知且仅有一个报送值"
 NOTE_NOT_POSITIVE = "复合增长路径要求数值为正"
 NOTE_NOTHING_DUE = "尚无到期应报数据"
