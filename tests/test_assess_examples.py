@@ -217,3 +217,26 @@ def test_series_in_other_regions_do_not_see_each_others_values():
 def test_an_empty_series_frame_gives_an_empty_assessment():
     s, m = frames()
     assert assess(s.iloc[0:0], m, observations(), date(2024, 1, 1)).empty
+
+
+def test_a_quarterly_series_is_late_for_its_missing_fourth_quarter_and_ignores_the_next_plan_years_quarters():
+    item = series("q", baseline=10, milestones={2025: 20}, frequency="quarterly", due_days=30)
+    values = [("q", f"2025Q{n}", 18 + n * 0.1) for n in (1, 2, 3)] + [("q", "2026Q1", 30)]
+    row = one(item, *values, as_of=date(2026, 5, 1))
+    # 2025Q4 was due by 2026-01-30; 2026Q1 (due 2026-04-30) belongs to no period of this plan
+    assert (row.phase, row.status, row.final_status, row.due_period, row.due_date) == (
+        "final", "no_data", "no_data", "2025Q4", "2026-01-30")
+    assert row.last_period == "2025Q3" and row.last_value == pytest.approx(18.3)
+    assert row.note.startswith("2025Q4数据逾期未报（应于2026-01-30前报送）；最近一次（2025Q3）")
+    final = one(item, *values, ("q", "2025Q4", 21), as_of=date(2026, 3, 1))
+    assert (final.phase, final.status, final.final_status, final.final_value) == ("final", "achieved", "achieved",
+                                                                                  21)
+    assert final.period == "2025Q4" and final.final_period == "2025"
+
+
+def test_a_monthly_series_in_its_plans_last_year_is_judged_on_its_latest_month_inside_the_plan():
+    item = series("m", baseline=0, milestones={2025: 12}, frequency="monthly", due_days=15)
+    values = [("m", f"2025-{n:02d}", n * 0.9) for n in range(1, 13)] + [("m", "2026-01", 99)]
+    row = one(item, *values, as_of=date(2026, 2, 1))  # the final figure (2025-12) was due by 2026-01-15
+    assert (row.phase, row.status, row.final_value, row.period) == ("final", "missed", 10.8, "2025-12")
+    assert row.attainment == pytest.approx(0.9) and row.final_shortfall == pytest.approx(1.2)
