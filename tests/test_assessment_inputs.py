@@ -52,16 +52,21 @@ def random_history(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame
 
 def store_series(conn, s: pd.DataFrame, milestones_frame: pd.DataFrame | None = None) -> None:
     """The plan rows the storage layer drives its per-series lookups from, and the milestones."""
+    successors = s.dropna(subset=[c.SUCCESSOR_ID]) if c.SUCCESSOR_ID in s else s.iloc[:0]
+    succeeds = dict(zip(successors[c.SUCCESSOR_ID], successors[c.PLAN_ID]))  # the new plan names the old one
     for plan_id, part in s.groupby(c.PLAN_ID):
         first = part.iloc[0]
+        start = first.get(c.PLAN_START_YEAR)
         conn.execute(insert(plans).values(
             plan_id=plan_id, region_code=first[c.REGION_CODE], region_name=first[c.REGION_NAME], title="t",
-            period_start=2021, period_end=int(first[c.PLAN_END_YEAR]), baseline_year=int(first[c.BASELINE_YEAR]),
-            definition="{}", sha256="0" * 64, loaded_at=NOW))
+            period_start=int(first[c.BASELINE_YEAR]) + 1 if start is None or pd.isna(start) else int(start),
+            period_end=int(first[c.PLAN_END_YEAR]), baseline_year=int(first[c.BASELINE_YEAR]),
+            succeeds=succeeds.get(plan_id), definition="{}", sha256="0" * 64, loaded_at=NOW))
         conn.execute(insert(plan_indicators), [
             {"plan_id": plan_id, "indicator_id": row[c.INDICATOR_ID], "position": i, "name": row[c.INDICATOR_NAME],
              "unit": row[c.UNIT], "direction": row[c.DIRECTION], "kind": row[c.KIND],
-             "trajectory": row[c.TRAJECTORY], "frequency": row[c.FREQUENCY], "due_days": row[c.DUE_DAYS],
+             "trajectory": row[c.TRAJECTORY], "frequency": row[c.FREQUENCY], "due_days": int(row[c.DUE_DAYS]),
+             "binding": None if pd.isna(row.get(c.BINDING)) else row[c.BINDING],
              "growth_percent": None if pd.isna(row[c.GROWTH_PERCENT]) else row[c.GROWTH_PERCENT],
              "baseline": 0.0 if row[c.KIND] == "cumulative" else None if pd.isna(row[c.BASELINE]) else row[c.BASELINE]}
             for i, (_, row) in enumerate(part.iterrows())])
