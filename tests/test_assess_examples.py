@@ -156,9 +156,11 @@ def test_after_the_plan_the_2025_value_settles_the_milestone_and_later_values_ch
 
 def test_a_keep_at_least_target_is_judged_on_the_target_alone():
     item = series("area", baseline=100, milestones={2025: 100})
-    assert one(item, ("area", "2023", 101), as_of=date(2024, 7, 1)).status == "achieved"
+    kept = one(item, ("area", "2023", 101), as_of=date(2024, 7, 1))
+    assert kept.status == "achieved" and kept.shortfall == -1  # one unit of headroom
     below = one(item, ("area", "2023", 98), as_of=date(2024, 7, 1))
-    assert below.status == "regressing" and below.pace != below.pace  # NaN pace
+    assert below.status == "missed" and below.pace != below.pace  # breached; no pace
+    assert below.expected == 100 and below.gap == -2 and "守住" in below.note
 
 
 def test_cumulative_flows_are_summed_since_the_plan_start_and_judged_from_zero():

@@ -273,3 +273,12 @@ def test_interim_milestone():
     late = assess(s, m, obs, date(2026, 7, 1)).iloc[0]
     assert (late.phase, late.status, late.last_period, late.last_status) == ("final", "no_data", "2024", "missed")
     assert late.final_status == "no_data" and late.final_year == 2025
+
+
+def test_keep_within():
+    item = series("unemployment", baseline=5.2, milestones={2025: 5.5}, direction="lower")
+    kept = one(item, ("unemployment", "2021", 5.4), as_of=date(2022, 7, 1))
+    assert kept.status == "achieved" and kept.shortfall == pytest.approx(-0.1) and nan(kept.pace)
+    breached = one(item, ("unemployment", "2021", 5.6), as_of=date(2022, 7, 1))
+    assert breached.status == "missed" and breached.severity == "critical" and nan(breached.pace)
+    assert breached.gap == pytest.approx(0.1) and breached.expected == 5.5

@@ -35,7 +35,7 @@ _PACE_DECIMALS = 9  # pace is rounded before it meets a cut-off, so 0.95 on pape
 NOTE_ONE_VALUE = "基期值未知且仅有一个报送值"
 NOTE_NOT_POSITIVE = "复合增长路径要求数值为正"
 NOTE_NOTHING_DUE = "尚无到期应报数据"
-NOTE_KEEP_LEVEL = "目标为保持水平，按是否达到目标判断"
+NOTE_KEEP_WITHIN = "目标不优于基期值，按是否守住目标判断，不按序时进度"
 NOTE_NO_MILESTONE = "基期晚于全部目标年份"
 NOTE_NOT_STARTED = "尚无规划期内数据"
 
@@ -195,18 +195,27 @@ def assess(
         first = np.flatnonzero(from_first)
         one_value[first] = find.count_between(t0_day[first], hi_day[first], first) < 2
 
+    # a target no better than where the segment starts (失业率 5.2 → 控制在5.5以内, or 保持): keep within it, never pace
+    keep = has & ~no_milestone & (direction * (target - base_v) <= REL_TOL * np.maximum(1.0, np.abs(base_v)))
+    expected = np.where(keep, target, expected)
+    with np.errstate(invalid="ignore"):
+        gap = np.where(keep, actual - target, gap)
+        shortfall = np.where(keep, direction * (target - actual), shortfall)
+    pace[keep] = np.nan
+    progress[keep] = np.nan
+
     conditions = [
-        ~has, achieved, no_milestone, bad_compound, one_value, reached,
+        ~has, achieved, no_milestone, bad_compound, one_value, keep, reached,
         flat & (direction * (actual - expected) >= -tol), flat,
         rounded >= thresholds.on_track, rounded >= thresholds.behind, rounded >= 0,
     ]
     status = np.select(conditions, [
         _S[st.NOT_ASSESSABLE], _S[st.ACHIEVED], _S[st.NOT_ASSESSABLE], _S[st.NOT_ASSESSABLE],
-        _S[st.NOT_ASSESSABLE], _S[st.MISSED], _S[st.ON_TRACK], _S[st.REGRESSING], _S[st.ON_TRACK],
+        _S[st.NOT_ASSESSABLE], _S[st.MISSED], _S[st.MISSED], _S[st.ON_TRACK], _S[st.REGRESSING], _S[st.ON_TRACK],
         _S[st.BEHIND], _S[st.OFF_TRACK]], default=_S[st.REGRESSING])
-    part1_notes = ["", "", NOTE_NO_MILESTONE, NOTE_NOT_POSITIVE, NOTE_ONE_VALUE, "", NOTE_KEEP_LEVEL,
-                   NOTE_KEEP_LEVEL]
-    note = np.asarray(part1_notes + [""], dtype=object)[np.select(conditions[:8], range(8), default=8)]
+    part1_notes = ["", "", NOTE_NO_MILESTONE, NOTE_NOT_POSITIVE, NOTE_ONE_VALUE]
+    note = np.asarray(part1_notes + [""], dtype=object)[np.select(conditions[:5], range(5), default=5)]
+    note = notes.overwrite(note, keep & (note == ""), NOTE_KEEP_WITHIN)
 
     projected, required = projection(obs, year_end, n, actual, t_eval, base_v, base_t, target, target_t,
                                      compound, has)

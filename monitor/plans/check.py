@@ -80,10 +80,11 @@ def _check_indicator(plan: Plan, ind: Indicator) -> list[Finding]:
         years = year - plan.baseline_year
         better = (target - base) * (1 if ind.direction is Direction.higher else -1)
         if better < 0:
-            add(WARNING, f"{year}年目标{_fmt(target)}{ind.unit}比基期值{_fmt(base)}{ind.unit}更差，"
-                         f"请核对指标方向（{'越高越好' if ind.direction is Direction.higher else '越低越好'}）")
+            add(WARNING, f"{year}年目标{_fmt(target)}{ind.unit}比基期值{_fmt(base)}{ind.unit}更差，将按是否守住目标"
+                         f"判断（不按序时进度）；控制类目标（如“控制在…以内”）属正常，否则请核对指标方向"
+                         f"（{'越高越好' if ind.direction is Direction.higher else '越低越好'}）")
         elif better == 0:
-            add(INFO, f"{year}年目标与基期值相同（保持水平），只判断是否达到目标")
+            add(INFO, f"{year}年目标与基期值相同（保持水平），按是否守住目标判断")
         elif base > 0 and target > 0:
             ratio = max(target / base, base / target)
             cagr = ratio ** (1 / years) - 1
