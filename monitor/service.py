@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from monitor.actuals.catalogue import Catalogue
+from monitor.actuals.catalogue import NATIONAL_LABELS, Catalogue
 from monitor.actuals.normalise import fold
 from monitor.actuals.reader import read_table
 from monitor.actuals.validate import validate
@@ -21,7 +21,7 @@ from monitor.core.assess import assess
 from monitor.core.status import Thresholds
 from monitor.errors import ConfigError, DataError, MonitorError
 from monitor.plans.loader import plan_files_in, read_plan_files
-from monitor.plans.model import Plan
+from monitor.plans.model import NATIONAL_CODE, Plan
 from monitor.settings import Settings
 from monitor.storage import actual_store, plan_store
 from monitor.storage.db import make_engine, read_snapshot, require_current, upgrade
@@ -78,9 +78,11 @@ def resolve_regions(engine: Engine, region: str | None) -> list[str] | None:
     if not region:
         return None
     key = fold(region)
+    national = {fold(label) for label in NATIONAL_LABELS}
     codes = sorted({
         p.region.code for p in stored_plans(engine)
         if key in {fold(p.region.code), fold(p.region.name), *(fold(a) for a in p.region.aliases)}
+        or (key in national and p.region.code == NATIONAL_CODE)
     })
     if not codes:
         raise MonitorError(f"no plan covers the region {region!r}; `monitor plans list` shows the regions")

@@ -62,6 +62,22 @@ def test_a_broken_plan_names_the_file_line_and_field(monitor, tmp_path: Path):
     assert "row " in result.err  # the YAML line is given
 
 
+def test_a_citation_url_that_is_not_a_web_address_names_the_file_line_and_field(monitor, tmp_path: Path):
+    doc = yaml.safe_load(CHENGKOU.read_text(encoding="utf-8"))
+    doc["indicators"][0]["baseline_source"] = {"document": "城口县2020年统计公报", "section": "一", "url": "www.cq.gov"}
+    doc["indicators"][1]["target_source"] = {"table": "表2", "row": 3, "url": "ftp://files.example/plan.pdf"}
+    broken = tmp_path / "urls.yaml"
+    broken.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = monitor("plans", "validate", str(broken))
+    assert result.code == 3
+    assert "indicators[0].baseline_source.url" in result.err and "indicators[1].target_source.url" in result.err
+    assert "url 须为以 http:// 或 https:// 开头" in result.err and "'ftp://files.example/plan.pdf'" in result.err
+    doc["indicators"][0]["baseline_source"]["url"] = "https://www.cqck.gov.cn/zwgk/example.html"
+    doc["indicators"][1]["target_source"]["url"] = "http://www.cqck.gov.cn/example.pdf"
+    broken.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert monitor("plans", "validate", str(broken)).code == 0
+
+
 def test_loading_twice_changes_nothing_and_an_edit_prints_what_changed(monitor, tmp_path: Path):
     assert monitor("init").code == 0
     assert "plan chengkou-14th-sti: unchanged" in monitor("plans", "load", str(CHENGKOU)).out
@@ -104,6 +120,14 @@ def test_plans_schema_is_a_json_schema_the_shipped_files_follow(monitor):
     assert "succeeds" in schema["properties"]
     indicator = schema["$defs"]["Indicator"]["properties"]
     assert {"direction", "kind", "trajectory", "milestones", "baseline", "binding"} <= set(indicator)
+    assert {"baseline_source", "target_source"} <= set(indicator)
+    assert {"$ref": "#/$defs/Citation"} in indicator["target_source"]["anyOf"]
+    assert {"baseline_source", "target_source"}.isdisjoint(schema["$defs"]["Indicator"]["required"])
+    url = schema["$defs"]["Citation"]["properties"]["url"]
+    assert url["format"] == "uri" and url["pattern"].startswith("^https?://")
+    region = schema["$defs"]["Region"]
+    assert "level" in region["properties"] and "level" not in region["required"]
+    assert schema["$defs"]["Level"]["enum"] == ["national", "provincial", "municipal", "county"]
 
 
 def test_init_refuses_a_missing_plans_folder(monitor, monkeypatch, tmp_path):

@@ -6,7 +6,11 @@ import difflib
 from dataclasses import dataclass, field
 
 from monitor.actuals.normalise import fold, same_unit
-from monitor.plans.model import Plan
+from monitor.plans.model import Level, Plan
+
+# Labels that name the whole country in submitted files, whatever a 全国 plan calls itself; a label a plan gives to
+# another region wins over these.
+NATIONAL_LABELS = ("全国", "中国", "中华人民共和国")
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,10 @@ class Catalogue:
                             f"(plan {known_owner.plan_id!r}) and {ind.id!r} (plan {plan.id!r})"
                         )
                     labels.setdefault(ref.code, {}).setdefault(fold(label), label)
+        for plan in plans:
+            if plan.region.level is Level.national:
+                for label in NATIONAL_LABELS:
+                    region_keys.setdefault(fold(label), (regions[plan.region.code], plan.id))
         return cls(
             regions=tuple(regions.values()),
             _regions={key: ref for key, (ref, _) in region_keys.items()},
@@ -85,7 +93,7 @@ class Catalogue:
         )
 
     def region(self, label: str) -> RegionRef | None:
-        """The region a code, official name or alias names, or None."""
+        """The region a code, official name or alias names (全国 and 中国 for a national plan), or None."""
         return self._regions.get(fold(label))
 
     def indicator(self, region_code: str, label: str) -> IndicatorRef | None:

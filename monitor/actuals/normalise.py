@@ -60,23 +60,67 @@ def parse_number(text: str) -> ParsedNumber:
     return ParsedNumber(float(literal), match["suffix"])
 
 
-# Units that convert, each as its factor to the base unit of its dimension.
+# Units that convert, each as its factor to the base unit of its dimension. Units of different dimensions never
+# convert: 万吨 (mass) is not 万吨标准煤 (energy as standard coal), 千瓦 (capacity) is not 千瓦时 (electricity), and
+# 个百分点 (the difference of two percentages) is not % (a percentage).
 _UNITS: dict[str, tuple[str, Decimal]] = {
     "元": ("money", Decimal(1)),
     "千元": ("money", Decimal(10) ** 3),
     "万元": ("money", Decimal(10) ** 4),
     "百万元": ("money", Decimal(10) ** 6),
     "亿元": ("money", Decimal(10) ** 8),
+    "万亿元": ("money", Decimal(10) ** 12),
     "%": ("percent", Decimal(10)),
     "百分比": ("percent", Decimal(10)),
     "‰": ("percent", Decimal(1)),
+    "个百分点": ("points", Decimal(1)),
+    "百分点": ("points", Decimal(1)),
     "亩": ("area", Decimal(1)),
     "万亩": ("area", Decimal(10) ** 4),
-    "公顷": ("area", Decimal(15)),
-    "吨": ("mass", Decimal(1)),
-    "万吨": ("mass", Decimal(10) ** 4),
+    "亿亩": ("area", Decimal(10) ** 8),
+    "公顷": ("area", Decimal(15)),  # 1 公顷 = 15 亩 (市制)
+    "千公顷": ("area", Decimal(15) * 10**3),
+    "万公顷": ("area", Decimal(15) * 10**4),
+    "平方公里": ("area", Decimal(1500)),  # 100 公顷
+    "平方千米": ("area", Decimal(1500)),
+    "斤": ("mass", Decimal(1)),  # 市斤: 0.5 kg, so 1 吨 = 2000 斤
+    "万斤": ("mass", Decimal(10) ** 4),
+    "亿斤": ("mass", Decimal(10) ** 8),
+    "万亿斤": ("mass", Decimal(10) ** 12),
+    "公斤": ("mass", Decimal(2)),
+    "千克": ("mass", Decimal(2)),
+    "吨": ("mass", Decimal(2000)),
+    "万吨": ("mass", Decimal(2000) * 10**4),
+    "亿吨": ("mass", Decimal(2000) * 10**8),
+    "吨标准煤": ("coal", Decimal(1)),
+    "万吨标准煤": ("coal", Decimal(10) ** 4),
+    "亿吨标准煤": ("coal", Decimal(10) ** 8),
+    "吨标煤": ("coal", Decimal(1)),
+    "万吨标煤": ("coal", Decimal(10) ** 4),
+    "亿吨标煤": ("coal", Decimal(10) ** 8),
+    "千瓦": ("power", Decimal(1)),
+    "万千瓦": ("power", Decimal(10) ** 4),
+    "亿千瓦": ("power", Decimal(10) ** 8),
+    "兆瓦": ("power", Decimal(10) ** 3),
+    "吉瓦": ("power", Decimal(10) ** 6),
+    "千瓦时": ("electricity", Decimal(1)),
+    "万千瓦时": ("electricity", Decimal(10) ** 4),
+    "亿千瓦时": ("electricity", Decimal(10) ** 8),
     "人": ("people", Decimal(1)),
     "万人": ("people", Decimal(10) ** 4),
+    "亿人": ("people", Decimal(10) ** 8),
+}
+# What each dimension measures, for the reason a conversion is refused.
+_DIMENSIONS = {
+    "money": "an amount of money",
+    "percent": "a percentage",
+    "points": "percentage points (个百分点, a difference of two percentages)",
+    "area": "an area",
+    "mass": "a mass",
+    "coal": "energy as standard coal (标准煤)",
+    "power": "a generating capacity",
+    "electricity": "an amount of electricity",
+    "people": "a number of people",
 }
 # Count units that only ever equal themselves: a 家 (enterprise) is not a 个 or a 户 (household).
 _COUNTS = frozenset({"家", "个", "户", "件", "项"})
@@ -106,11 +150,23 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
         return value
     source, target = _UNITS.get(unit_key(from_unit)), _UNITS.get(unit_key(to_unit))
     if source is None or target is None or source[0] != target[0]:
-        why = "count different things" if {unit_key(from_unit), unit_key(to_unit)} <= _COUNTS else "do not convert"
-        raise ValueError(f"units {from_unit!r} and {to_unit!r} {why}")
+        raise ValueError(f"units {from_unit!r} and {to_unit!r} {_refusal(from_unit, to_unit)}")
     if not math.isfinite(value):
         raise ValueError(f"cannot convert {value!r}")
     return float(Decimal(repr(float(value))) * source[1] / target[1])
+
+
+def _refusal(from_unit: str, to_unit: str) -> str:
+    """Why two units do not convert, in words."""
+    keys = unit_key(from_unit), unit_key(to_unit)
+    if set(keys) <= _COUNTS:
+        return "count different things"
+    unknown = [unit for unit, key in zip((from_unit, to_unit), keys, strict=True) if key not in _UNITS]
+    if unknown:
+        named = " and ".join(repr(u) for u in unknown)
+        return f"do not convert: {named} {'is not a unit' if len(unknown) == 1 else 'are not units'} the monitor knows"
+    (dim_a, _), (dim_b, _) = _UNITS[keys[0]], _UNITS[keys[1]]
+    return f"do not convert: {from_unit!r} is {_DIMENSIONS[dim_a]}, {to_unit!r} is {_DIMENSIONS[dim_b]}"
 
 
 # What each header of a submitted file may be called, before folding.

@@ -256,9 +256,10 @@ def _value(
         return number.value, None
     try:
         return convert(number.value, written, indicator.unit), written
-    except ValueError:
+    except ValueError as exc:
         field = "unit" if unit_text else "value"
-        message = f"unit {written!r} does not convert to {indicator.unit!r}, the unit of {indicator.indicator_id}"
+        message = (f"unit {written!r} does not convert to {indicator.unit!r}, the unit of {indicator.indicator_id}"
+                   f" ({exc})")
         problems.append(row.problem_in(field, message, f"a value in {indicator.unit}"))
         return None, written
 

@@ -15,7 +15,7 @@ from monitor.cli.config import _echo_plan_results
 from monitor.errors import MonitorError
 from monitor.plans.check import WARNING, check_plans
 from monitor.plans.loader import read_plan_files
-from monitor.plans.model import Plan
+from monitor.plans.model import LEVEL_NAMES, Citation, Plan
 from monitor.plans.phase import plan_phase
 
 _files = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -111,20 +111,34 @@ def show(ctx: Context, plan_id: str, fmt: str) -> None:
 
 def _print_plan(plan: Plan) -> None:
     console = Console(width=200 if not Console().is_terminal else None)
-    console.print(f"{plan.title}（{plan.region.name} {plan.region.code}，{plan.period.start}–{plan.period.end}，"
+    level = LEVEL_NAMES[plan.region.level] if plan.region.level else ""
+    console.print(f"{plan.title}（{plan.region.name} {plan.region.code} {level}，{plan.period.start}–{plan.period.end}，"
                   f"基期 {plan.baseline_year}）")
     table = Table("ID", "统计指标", "单位", "方向", "类型", "基期值", "目标", "出处")
+    links: list[str] = []
     for ind in plan.indicators:
         goals = "，".join(f"{year}年 {value:g}" for year, value in ind.milestones.items())
         if ind.annual_growth:
             goals = "，".join(filter(None, [goals, f"年均增长 {ind.annual_growth.percent:g}%"]))
-        src = ind.source
-        where = " ".join(filter(None, [src.table, f"第{src.row}行" if src.row is not None else None, src.section]))
+        cited = [("", ind.source), ("基期值：", ind.baseline_source), ("目标值：", ind.target_source)]
+        where = "\n".join(prefix + _where(src) for prefix, src in cited if src is not None)
+        links += [f"{ind.id} {prefix or '出处：'}{src.url}" for prefix, src in cited if src is not None and src.url]
         table.add_row(ind.id, ind.name, ind.unit, "越高越好" if ind.direction.value == "higher" else "越低越好",
                       ind.kind.value, "/" if ind.baseline is None else f"{ind.baseline:g}", goals, where)
     console.print(table)
+    if links:
+        console.print("链接：")
+        for link in links:
+            console.print(f"  {link}", soft_wrap=True, markup=False, highlight=False)
     for note in plan.notes:
         console.print(f"注：{note}")
+
+
+def _where(src: Citation) -> str:
+    """A citation as a planner reads it: 《document》 table 第N行 section."""
+    parts = [f"《{src.document}》" if src.document else None, src.table,
+             f"第{src.row}行" if src.row is not None else None, src.section]
+    return " ".join(part for part in parts if part)
 
 
 @plans.command()

@@ -1,4 +1,4 @@
-"""The plan file format: a county plan, its indicators, milestones and where each number is printed.
+"""The plan file format: a plan of any level of government, its indicators, milestones and citations.
 
 `docs/plan-format.md` explains every field for planners; `monitor plans schema` prints the JSON Schema
 generated from these models so editors can validate YAML as it is typed.
@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from enum import Enum
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 IndicatorId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 PlanId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
@@ -54,6 +64,24 @@ class Citation(_Strict):
     row: int | str | None = Field(None, description="Row number (序号) in the table.")
     section: str | None = Field(None, description="Chapter and section, e.g. 第三章（三）2 or 二（三）.")
     quote: str | None = Field(None, description="The words of the document that state the number.")
+    url: str | None = Field(
+        None, description="Web address (http or https) where the document can be read.",
+        json_schema_extra={"format": "uri", "pattern": r"^https?://\S+$"},
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(ch.isspace() for ch in value):
+            raise PydanticCustomError(
+                "citation_url",
+                "url 须为以 http:// 或 https:// 开头、不含空格的网址，例如 https://www.gov.cn/…；收到 {value}",
+                {"value": repr(value)},
+            )
+        return value
 
     @model_validator(mode="after")
     def _somewhere(self) -> Citation:
@@ -108,6 +136,12 @@ class Indicator(_Strict):
     )
     binding: Binding | None = Field(None, description="约束性 (binding) or 预期性 (expected) where the plan says so.")
     source: Citation
+    baseline_source: Citation | None = Field(
+        None, description="Where the baseline is printed, when another place than `source` (e.g. a 统计公报)."
+    )
+    target_source: Citation | None = Field(
+        None, description="Where the target is printed, when another place than `source`."
+    )
     also_stated: list[Statement] = Field(default_factory=list, description="Other values given elsewhere.")
     reporting: Reporting = Field(default_factory=Reporting)
     note: str | None = None
@@ -131,12 +165,70 @@ class Indicator(_Strict):
         return self
 
 
+NATIONAL_CODE = "000000"  # 全国: GB/T 2260 has no code for the whole country; the project's convention
+
+
+class Level(str, Enum):
+    national = "national"  # 全国
+    provincial = "provincial"  # 省级: 500000 重庆市
+    municipal = "municipal"  # 地市级: 500100 市辖区 …
+    county = "county"  # 县级: 500229 城口县
+
+
+LEVEL_NAMES = {Level.national: "全国", Level.provincial: "省级", Level.municipal: "地市级", Level.county: "县级"}
+
+
+def level_of_code(code: str) -> Level:
+    """The level a 6-digit code names: 000000 national; xx0000 provincial; xxxx00 municipal; else county."""
+    if code == NATIONAL_CODE:
+        return Level.national
+    if code.endswith("0000"):
+        return Level.provincial
+    if code.endswith("00"):
+        return Level.municipal
+    return Level.county
+
+
 class Region(_Strict):
-    name: str = Field(description="Official name, e.g. 秀山土家族苗族自治县.")
+    name: str = Field(description="Official name, e.g. 秀山土家族苗族自治县, 重庆市, 全国.")
     code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")] = Field(
-        description="6-digit administrative division code (行政区划代码)."
+        description="6-digit administrative division code (行政区划代码, GB/T 2260); 000000 for 全国."
+    )
+    level: Level | None = Field(
+        None, validate_default=True,
+        description="national, provincial, municipal or county; inferred from the code when absent.",
     )
     aliases: list[str] = Field(default_factory=list, description="Short names used in submitted files.")
+
+    @field_validator("code")
+    @classmethod
+    def _known_code(cls, value: str) -> str:
+        if value.startswith("00") and value != NATIONAL_CODE:
+            raise PydanticCustomError(
+                "region_code",
+                "region.code {code} 不是行政区划代码：GB/T 2260 省级代码前两位为 11—82；全国用 000000（本项目约定）",
+                {"code": value},
+            )
+        return value
+
+    @field_validator("level")
+    @classmethod
+    def _level_fits_code(cls, value: Level | None, info: ValidationInfo) -> Level | None:
+        code = info.data.get("code")
+        if code is None:  # the code itself is wrong; that error is reported
+            return value
+        implied = level_of_code(code)
+        if value is None:
+            return implied
+        if value is not implied:
+            raise PydanticCustomError(
+                "region_level",
+                "region.level 为 {given}（{given_name}），但代码 {code} 是{implied_name}代码（{implied}）："
+                "000000 为全国，xx0000 为省级，xxxx00 为地市级，其余为县级；删去 level 即按代码推断",
+                {"given": value.value, "given_name": LEVEL_NAMES[value], "code": code,
+                 "implied": implied.value, "implied_name": LEVEL_NAMES[implied]},
+            )
+        return value
 
 
 class Period(_Strict):
