@@ -27,6 +27,18 @@ def run_monitor(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPa
     return Outcome(code if isinstance(code, int) else 0, captured.out, captured.err)
 
 
+def monitor_on(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, database_url: str,
+               tmp_path, plans_dir=None):  # type: ignore[no-untyped-def]
+    """`monitor` on ``database_url`` with the bundled plans folder (or ``plans_dir``), run from an empty working
+    directory so no stray .env or data/ of the working tree counts."""
+    from tests.conftest import PLANS_DIR
+
+    monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
+    monkeypatch.setenv("MONITOR_PLANS_DIR", str(plans_dir or PLANS_DIR))
+    monkeypatch.chdir(tmp_path)
+    return lambda *args: run_monitor(capsys, monkeypatch, *args)
+
+
 def loaded_monitor(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, database_url: str,
                    tmp_path):  # type: ignore[no-untyped-def]
     """`monitor` on a fresh database with both plans and the sample actuals, the bundled rules, and no receivers

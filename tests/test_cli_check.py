@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.plans.loader import plan_files_in, read_plan_files
-from tests.cli_runner import run_monitor
+from tests.cli_runner import monitor_on
 from tests.conftest import PLANS_DIR, SAMPLES_DIR
 
 JSON_FIELDS = {
@@ -24,10 +24,7 @@ STATUSES = {"achieved", "on_track", "behind", "off_track", "regressing", "missed
 
 @pytest.fixture
 def monitor(capsys, monkeypatch, database_url, tmp_path):
-    monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
-    monkeypatch.setenv("MONITOR_PLANS_DIR", str(PLANS_DIR))
-    monkeypatch.chdir(tmp_path)  # no stray .env or data/ from the working tree
-    return lambda *args: run_monitor(capsys, monkeypatch, *args)
+    return monitor_on(capsys, monkeypatch, database_url, tmp_path)
 
 
 @pytest.fixture

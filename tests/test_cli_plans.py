@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cli_runner import run_monitor
+from tests.cli_runner import monitor_on
 from tests.conftest import PLANS_DIR
 
 CHENGKOU = PLANS_DIR / "chengkou-14th-sti.yaml"
@@ -17,10 +17,7 @@ EXAMPLE = PLANS_DIR / "chengkou-15th-sti-example.yaml"
 
 @pytest.fixture
 def monitor(capsys, monkeypatch, sqlite_url, tmp_path):
-    monkeypatch.setenv("MONITOR_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("MONITOR_PLANS_DIR", str(PLANS_DIR))
-    monkeypatch.chdir(tmp_path)
-    return lambda *args: run_monitor(capsys, monkeypatch, *args)
+    return monitor_on(capsys, monkeypatch, sqlite_url, tmp_path)
 
 
 def test_the_shipped_plans_validate(monitor):

@@ -14,7 +14,7 @@ from monitor.plans.loader import read_plan_file, read_plan_files
 from monitor.plans.model import Period, Region
 from monitor.plans.phase import ENDED, NOT_STARTED, RUNNING, SUCCEEDED, plan_phase
 from monitor.plans.succession import Candidate, succession_problems, successor_of
-from tests.cli_runner import run_monitor
+from tests.cli_runner import monitor_on
 from tests.conftest import PLANS_DIR
 
 OLD_FILE = PLANS_DIR / "chengkou-14th-sti.yaml"
@@ -160,10 +160,7 @@ def test_a_successor_of_another_region_is_refused_against_the_stored_plans(engin
 
 @pytest.fixture
 def monitor(capsys, monkeypatch, database_url, tmp_path):
-    monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
-    monkeypatch.setenv("MONITOR_PLANS_DIR", str(PLANS_DIR))
-    monkeypatch.chdir(tmp_path)
-    return lambda *args: run_monitor(capsys, monkeypatch, *args)
+    return monitor_on(capsys, monkeypatch, database_url, tmp_path)
 
 
 def test_plans_load_refuses_a_successor_in_chinese_naming_file_and_field(monitor, monkeypatch, tmp_path: Path):

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from monitor.actuals.catalogue import Catalogue
 from monitor.plans.model import Level, Plan, Region, level_of_code
-from tests.cli_runner import run_monitor
+from tests.cli_runner import monitor_on, run_monitor
 
 NATIONAL = """\
 id: national-15th-test
@@ -149,13 +149,10 @@ def test_a_label_a_plan_gives_another_region_wins_over_the_national_labels():
 
 @pytest.fixture
 def monitor(capsys, monkeypatch, database_url, tmp_path):
-    monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
-    monkeypatch.setenv("MONITOR_PLANS_DIR", str(tmp_path / "plans"))
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "national.yaml").write_text(NATIONAL, encoding="utf-8")
     (tmp_path / "plans" / "chongqing.yaml").write_text(CHONGQING, encoding="utf-8")
-    run = lambda *args: run_monitor(capsys, monkeypatch, *args)
+    run = monitor_on(capsys, monkeypatch, database_url, tmp_path, tmp_path / "plans")
     assert run("init").code == 0
     return run
 
