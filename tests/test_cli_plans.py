@@ -94,7 +94,7 @@ def test_loading_twice_changes_nothing_and_an_edit_prints_what_changed(monitor, 
 def test_plans_list_and_show(monitor):
     monitor("init")
     listed = monitor("plans", "list")
-    assert "城口县" in listed.out and "500241" in listed.out
+    assert "城口县" in listed.out and "500241" in listed.out and "县级" in listed.out and "层级" in listed.out
     shown = monitor("plans", "show", "xiushan-14th-sti")
     assert "科技进步综合水平位次" in shown.out and "越低越好" in shown.out
     assert monitor("plans", "show", "nope").code == 3

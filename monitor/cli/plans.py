@@ -15,8 +15,9 @@ from monitor.cli.config import _echo_plan_results
 from monitor.errors import MonitorError
 from monitor.plans.check import WARNING, check_plans
 from monitor.plans.loader import read_plan_files
-from monitor.plans.model import LEVEL_NAMES, Citation, Plan
+from monitor.plans.model import LEVEL_NAMES, Citation, Form, Indicator, Judged, Plan
 from monitor.plans.phase import plan_phase
+from monitor.plans.target_forms import printed
 
 _files = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -71,10 +72,14 @@ def list_(ctx: Context, as_of) -> None:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         rows = plan_summaries(conn)
         known = {p.id: p for p in stored_plans(conn)}
-    table = Table("计划 ID", "地区", "代码", "规划名称", "期间", "指标数", f"阶段（{day.isoformat()}）")
+    from monitor.plans.model import LEVEL_NAMES
+
+    table = Table("计划 ID", "地区", "代码", "层级", "规划名称", "期间", "指标数", f"阶段（{day.isoformat()}）")
     for row in rows:
-        phase = plan_phase(known[row["plan_id"]], list(known.values()), day)
-        table.add_row(row["plan_id"], row["region_name"], row["region_code"], row["title"],
+        plan = known[row["plan_id"]]
+        phase = plan_phase(plan, list(known.values()), day)
+        level = LEVEL_NAMES[plan.region.level] if plan.region.level else "—"
+        table.add_row(row["plan_id"], row["region_name"], row["region_code"], level, row["title"],
                       f"{row['period_start']}–{row['period_end']}", str(row["indicators"]), phase.label)
     Console(width=200 if not Console().is_terminal else None).print(table)
 
@@ -85,6 +90,9 @@ def list_(ctx: Context, as_of) -> None:  # type: ignore[no-untyped-def]
 @pass_context
 def show(ctx: Context, plan_id: str, fmt: str) -> None:
     """Show one stored plan with every indicator, milestone and citation.
+
+    The table gives each target as the plan prints it (控制在5.5%以内, 年均增长5—5.5%, >22, 高于…增长), its form
+    (路径, 上限, 区间, 相对, 年度目标 …), the milestones, annual targets (年度目标) and rebases of the baseline.
 
     \b
     Example:
@@ -114,17 +122,15 @@ def _print_plan(plan: Plan) -> None:
     level = LEVEL_NAMES[plan.region.level] if plan.region.level else ""
     console.print(f"{plan.title}（{plan.region.name} {plan.region.code} {level}，{plan.period.start}–{plan.period.end}，"
                   f"基期 {plan.baseline_year}）")
-    table = Table("ID", "统计指标", "单位", "方向", "类型", "基期值", "目标", "出处")
+    table = Table("ID", "统计指标", "单位", "方向", "类型", "形式", "基期值", "目标", "出处")
     links: list[str] = []
+    names = {ind.id: ind.name for ind in plan.indicators}
     for ind in plan.indicators:
-        goals = "，".join(f"{year}年 {value:g}" for year, value in ind.milestones.items())
-        if ind.annual_growth:
-            goals = "，".join(filter(None, [goals, f"年均增长 {ind.annual_growth.percent:g}%"]))
         cited = [("", ind.source), ("基期值：", ind.baseline_source), ("目标值：", ind.target_source)]
         where = "\n".join(prefix + _where(src) for prefix, src in cited if src is not None)
         links += [f"{ind.id} {prefix or '出处：'}{src.url}" for prefix, src in cited if src is not None and src.url]
         table.add_row(ind.id, ind.name, ind.unit, "越高越好" if ind.direction.value == "higher" else "越低越好",
-                      ind.kind.value, "/" if ind.baseline is None else f"{ind.baseline:g}", goals, where)
+                      ind.kind.value, _form(ind), _baseline(ind), _goals(ind, names, plan.period.end), where)
     console.print(table)
     if links:
         console.print("链接：")
@@ -132,6 +138,53 @@ def _print_plan(plan: Plan) -> None:
             console.print(f"  {link}", soft_wrap=True, markup=False, highlight=False)
     for note in plan.notes:
         console.print(f"注：{note}")
+
+
+_FORM_NAMES = {Form.path: "路径", Form.range: "区间", Form.relative: "相对", Form.annual: "年度目标"}
+_JUDGED_NAMES = {Judged.average: "按规划期平均", Judged.final: "按期末值"}
+
+
+def _form(ind: Indicator) -> str:
+    """The form in words: 路径, 上限 / 下限 (a bound), 区间 or 左右, 相对, 年度目标; with 严格 and how a bound or range
+    is judged when it is not each year."""
+    if ind.form is Form.bound:
+        name = "上限" if ind.direction.value == "lower" else "下限"
+    elif ind.form is Form.range and ind.about and ind.range is None:
+        name = "左右"
+    else:
+        name = _FORM_NAMES[ind.form]
+    extras = [_JUDGED_NAMES[ind.judged]] if ind.judged in _JUDGED_NAMES else []
+    if ind.about and ind.form is Form.path:
+        extras.append("左右")
+    if ind.strict:
+        extras.append("严格")
+    return f"{name}（{'，'.join(extras)}）" if extras else name
+
+
+def _baseline(ind: Indicator) -> str:
+    if ind.baseline is None:
+        return "/"
+    text = f"{ind.baseline:g}"
+    if ind.baseline_estimated:
+        text += "（预计）"
+    if ind.baseline_data_year is not None:
+        text += f"（{ind.baseline_data_year}年数据）"
+    return text
+
+
+def _goals(ind: Indicator, names: dict[str, str], end: int) -> str:
+    """The target as printed, then the milestones, the stated growth, annual targets and rebases, one per line."""
+    lines = [printed(ind, names, end=end)]
+    milestones = "，".join(f"{year}年 {value:g}" for year, value in ind.milestones.items())
+    if ind.annual_growth:
+        milestones = "，".join(filter(None, [milestones, f"年均增长 {ind.annual_growth.percent:g}%"]))
+    if milestones and milestones != lines[0]:
+        lines.append(milestones)
+    if ind.annual_targets:
+        lines.append("年度目标：" + "，".join(f"{year}年 {value:g}" for year, value in ind.annual_targets.items()))
+    for rebase in ind.rebases:
+        lines.append(f"基期修订：{rebase.year}年起基期值 {rebase.baseline:g}")
+    return "\n".join(line for line in lines if line)
 
 
 def _where(src: Citation) -> str:

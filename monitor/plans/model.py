@@ -21,6 +21,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from monitor.plans import target_forms
+
 IndicatorId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 PlanId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 
@@ -38,6 +40,31 @@ class Kind(str, Enum):
     level = "level"  # 存量/水平: the value at the end of the period
     cumulative = "cumulative"  # 期内累计: periods report flows, the running total is judged
     growth_rate = "growth_rate"  # 年均增长X%: the level is reported, its compound growth is judged
+    yearly_rate = "yearly_rate"  # 年均增长X%（不变价）: each year's growth rate is reported, their average is judged
+    reduction = "reduction"  # 累计降低X%: each year's decline is reported, the compounded total is judged
+
+
+class Form(str, Enum):
+    """How the target is printed and judged (docs/plan-format.md, "Target forms")."""
+
+    path = "path"  # a path from the baseline through milestones (达到, 提高到, >22, 提高1岁)
+    bound = "bound"  # a ceiling or floor that holds every year: 控制在5.5%以内, 保持在…以上, 不低于
+    range = "range"  # within a band: 5—5.5%, 1.45万亿斤左右
+    relative = "relative"  # against another indicator of the same region: 高于GDP增长, 与GDP增长同步
+    annual = "annual"  # no number for the plan: 保持在合理区间、各年度视情提出 (annual targets only)
+
+
+class Judged(str, Enum):
+    """What a bound or range is judged on over the plan years."""
+
+    each_year = "each_year"  # every year's value; a breached year is missed for that year
+    average = "average"  # the mean of the plan years so far
+    final = "final"  # the end-year value (earlier years are shown, not judged)
+
+
+class Relation(str, Enum):
+    above = "above"  # 高于: above the other indicator (at least equal; strictly with `strict: true`)
+    in_step = "in_step"  # 同步: within a tolerance of the other indicator
 
 
 class Trajectory(str, Enum):
@@ -85,8 +112,9 @@ class Citation(_Strict):
 
     @model_validator(mode="after")
     def _somewhere(self) -> Citation:
-        if not (self.table or self.section):
-            raise ValueError("a citation needs a table or a section")
+        if not (self.table or self.section or self.url):
+            raise PydanticCustomError(
+                "citation_place", "引用须写明出处：table（表号）、section（章节）或 url（网址）至少一项")
         return self
 
 
@@ -106,6 +134,55 @@ class AnnualGrowth(_Strict):
 
     percent: float = Field(description="The rate in percent: 20 for 年均增长20%.", gt=-100)
     source: Citation
+
+
+class Band(_Strict):
+    """A range as printed: 5—5.5 (low 5, high 5.5); one end may be open."""
+
+    low: float | None = Field(None, description="Lower end (included unless `strict`).")
+    high: float | None = Field(None, description="Upper end (included unless `strict`).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if self.low is None and self.high is None:
+            raise PydanticCustomError("range_ends", "range 须写 low（下限）、high（上限）或两者，例如 low: 5, high: 5.5")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise PydanticCustomError("range_order", "range.low（{low}）不能大于 range.high（{high}）",
+                                      {"low": self.low, "high": self.high})
+        return self
+
+
+class Change(_Strict):
+    """A target printed as a change from the baseline: 提高1岁 (by 1), 提高〔6〕个百分点 (by 6), 翻一番 (times 2)."""
+
+    by: float | None = Field(None, description="Change added to the baseline, in the indicator's unit.")
+    times: float | None = Field(None, gt=0, description="Factor the baseline is multiplied by (翻一番: 2).")
+    year: int | None = Field(None, description="Year the change is due; the plan's end year when absent.")
+
+    @model_validator(mode="after")
+    def _one(self) -> Change:
+        if (self.by is None) == (self.times is None):
+            raise PydanticCustomError(
+                "change_one", "change 须且只能写 by（提高多少，如提高1岁写 by: 1）或 times（翻番倍数，翻一番写 times: 2）之一")
+        return self
+
+
+class Relative(_Strict):
+    """A target stated against another indicator of the same plan: 高于GDP增长, 与GDP增长同步."""
+
+    indicator: IndicatorId = Field(description="Id of the other indicator in the same plan.")
+    relation: Relation
+    tolerance: float = Field(
+        0.5, ge=0, description="For in_step: how far apart the two may be, in the unit (default 0.5 个百分点).")
+
+
+class Rebase(_Strict):
+    """A series break (census or survey revision, new method): from `year` on, the baseline is `baseline`."""
+
+    year: int = Field(description="First data year on the new basis.")
+    baseline: float = Field(description="The baseline restated on the new basis.")
+    source: Citation | None = None
+    note: str | None = None
 
 
 class Reporting(_Strict):
@@ -145,23 +222,45 @@ class Indicator(_Strict):
     also_stated: list[Statement] = Field(default_factory=list, description="Other values given elsewhere.")
     reporting: Reporting = Field(default_factory=Reporting)
     note: str | None = None
+    # the target forms (docs/plan-format.md, "Target forms")
+    form: Form = Field(Form.path, description="How the target is judged: path, bound, range, relative or annual.")
+    printed: str | None = Field(
+        None, description="The target exactly as the table prints it (控制在5.5%以内, 5—5.5, 〔17〕), shown in reports.")
+    strict: bool = Field(False, description="Targets and bounds must be beaten strictly (>22, <27, 高于).")
+    judged: Judged = Field(Judged.each_year, description="For a bound or range: each_year, average or final.")
+    range: Band | None = Field(None, description="For form range: the band as printed (5—5.5).")
+    about: bool = Field(False, description="左右: the target holds within a tolerance of the printed value.")
+    tolerance: float | None = Field(
+        None, ge=0, description="For 左右: how far from the target still counts, in the unit (default 2 % of it).")
+    change: Change | None = Field(None, description="A target printed as a change from the baseline (+Δ, ×k).")
+    relative_to: Relative | None = Field(None, description="For form relative: the other indicator and relation.")
+    annual_targets: dict[int, float] = Field(
+        default_factory=dict, description="Year → annual target from each year's 年度计划 (beside any form).")
+    rebases: list[Rebase] = Field(default_factory=list, description="Dated rebases of the baseline (series breaks).")
+    baseline_estimated: bool = Field(
+        False, description="The printed baseline is an estimate (预计) or an earlier year's value; the reported "
+                           "baseline-year figure replaces it.")
+    baseline_data_year: int | None = Field(
+        None, description="Year the printed baseline figure is for when not the baseline year (* 为2024年数据).")
 
-    @field_validator("milestones")
+    @field_validator("milestones", "annual_targets")
     @classmethod
     def _sorted_milestones(cls, value: dict[int, float]) -> dict[int, float]:
         return dict(sorted(value.items()))
 
+    @field_validator("rebases")
+    @classmethod
+    def _sorted_rebases(cls, value: list[Rebase]) -> list[Rebase]:
+        years = [r.year for r in value]
+        if len(set(years)) != len(years):
+            raise PydanticCustomError("rebase_year", "rebases 中同一年份出现了两次：{years}", {"years": sorted(years)})
+        return sorted(value, key=lambda r: r.year)
+
     @model_validator(mode="after")
     def _coherent(self) -> Indicator:
-        if self.kind is Kind.growth_rate:
-            if self.annual_growth is None:
-                raise ValueError("a growth_rate indicator needs annual_growth")
-            if self.trajectory is not Trajectory.compound:
-                object.__setattr__(self, "trajectory", Trajectory.compound)
-        elif not self.milestones:
-            raise ValueError("milestones needs at least one year → value")
-        if self.kind is Kind.cumulative and self.baseline not in (None, 0):
-            raise ValueError("a cumulative indicator counts from 0 at the plan start; baseline must be 0 or null")
+        target_forms.check(self)
+        if self.kind is Kind.growth_rate and self.trajectory is not Trajectory.compound:
+            object.__setattr__(self, "trajectory", Trajectory.compound)
         return self
 
 
@@ -280,6 +379,7 @@ class Plan(_Strict):
                 owner = labels.setdefault(key, ind.id)
                 if owner != ind.id:
                     raise ValueError(f"label {label!r} names both {owner!r} and {ind.id!r}")
+        target_forms.check_plan(self)
         return self
 
     def indicator(self, indicator_id: str) -> Indicator:

@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Integer, cast, delete, func, insert, select, update
 
 from monitor.core import columns as c
 from monitor.plans.diff import describe_changes
+from monitor.plans import target_forms
 from monitor.plans.model import Kind, Plan
 from monitor.storage.frames import categories, check_unchanged, fetch_plain_frame, numbered, to_categorical
-from monitor.storage.tables import milestones, plan_indicators, plan_revisions, plans
+from monitor.storage.tables import milestones, plan_indicators, plan_points, plan_revisions, plans
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+_FLAGS = (c.STRICT, c.ABOUT, c.BASELINE_IS_ESTIMATE)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ def save_plan(conn: Connection, plan: Plan, source_file: str | None, now: dateti
         conn.execute(update(plans).where(plans.c.plan_id == plan.id).values(**values))
         conn.execute(delete(plan_indicators).where(plan_indicators.c.plan_id == plan.id))
         conn.execute(delete(milestones).where(milestones.c.plan_id == plan.id))
+        conn.execute(delete(plan_points).where(plan_points.c.plan_id == plan.id))
     conn.execute(
         insert(plan_revisions).values(
             plan_id=plan.id, sha256=digest, definition=definition, source_file=source_file, loaded_at=now
@@ -70,10 +73,22 @@ def save_plan(conn: Connection, plan: Plan, source_file: str | None, now: dateti
     ]
     if milestone_rows:
         conn.execute(insert(milestones), milestone_rows)
+    point_rows = [
+        {"plan_id": plan.id, "indicator_id": ind.id, "role": c.ANNUAL, "year": year, "value": value}
+        for ind in plan.indicators
+        for year, value in ind.annual_targets.items()
+    ] + [
+        {"plan_id": plan.id, "indicator_id": ind.id, "role": c.REBASE, "year": r.year, "value": r.baseline}
+        for ind in plan.indicators
+        for r in ind.rebases
+    ]
+    if point_rows:
+        conn.execute(insert(plan_points), point_rows)
     return SaveResult(plan.id, NEW if row is None else CHANGED, changes)
 
 
 def _indicator_rows(plan: Plan) -> list[dict]:
+    names = {ind.id: ind.name for ind in plan.indicators}
     return [
         {
             "plan_id": plan.id,
@@ -89,6 +104,21 @@ def _indicator_rows(plan: Plan) -> list[dict]:
             "growth_percent": ind.annual_growth.percent if ind.annual_growth else None,
             "frequency": ind.reporting.frequency.value,
             "due_days": ind.reporting.due_days,
+            "form": ind.form.value,
+            "strict": ind.strict,
+            "judged": ind.judged.value,
+            "range_low": ind.range.low if ind.range else None,
+            "range_high": ind.range.high if ind.range else None,
+            "about": ind.about,
+            "tolerance": ind.tolerance,
+            "change_by": ind.change.by if ind.change else None,
+            "change_times": ind.change.times if ind.change else None,
+            "change_year": target_forms.change_year(ind, plan.period.end),
+            "relative_to": ind.relative_to.indicator if ind.relative_to else None,
+            "relation": ind.relative_to.relation.value if ind.relative_to else None,
+            "relative_tolerance": ind.relative_to.tolerance if ind.relative_to else None,
+            "baseline_is_estimate": ind.baseline_estimated,
+            "target_text": target_forms.printed(ind, names, end=plan.period.end),
         }
         for position, ind in enumerate(plan.indicators)
     ]
@@ -174,6 +204,8 @@ def series_frames(
             pi.c.due_days.label(c.DUE_DAYS),
             successors.c.successor.label(c.SUCCESSOR_ID),
             successors.c.start.label(c.SUCCESSOR_START_YEAR),
+            # the target-form columns have the same names in the table (booleans read as 0/1)
+            *[(cast(pi.c[name], Integer) if name in _FLAGS else pi.c[name]).label(name) for name in c.FORM_COLUMNS],
         )
         .select_from(pi.join(plans, plans.c.plan_id == pi.c.plan_id)
                      .outerjoin(successors, (successors.c.plan_id == pi.c.plan_id)
@@ -202,6 +234,22 @@ def series_frames(
     plan_ids, indicator_ids = numbering[plan_numbers], numbering[indicator_numbers]
     series = to_categorical(series, {c.PLAN_ID: plan_ids, c.REGION_CODE: numbering[region_numbers],
                                      c.INDICATOR_ID: indicator_ids})
-    for col in (c.BASELINE, c.GROWTH_PERCENT, c.SUCCESSOR_START_YEAR):
+    for col in (c.BASELINE, c.GROWTH_PERCENT, c.SUCCESSOR_START_YEAR, c.RANGE_LOW, c.RANGE_HIGH, c.TOLERANCE,
+                c.CHANGE_BY, c.CHANGE_TIMES, c.CHANGE_YEAR, c.RELATIVE_TOLERANCE):
         series[col] = pd.to_numeric(series[col], errors="coerce").astype(float)
+    for col in _FLAGS:
+        series[col] = series[col].fillna(0).astype(bool)
     return series, to_categorical(frame, {c.PLAN_ID: plan_ids, c.INDICATOR_ID: indicator_ids})
+
+
+def point_frame(conn: Connection, plan_id: str | None = None, indicator_id: str | None = None) -> pd.DataFrame:
+    """Annual targets and rebases (:data:`columns.POINT_COLUMNS`) of the selected plans, as text keys."""
+    p = plan_points
+    query = select(p.c.plan_id, p.c.indicator_id, p.c.role, p.c.year, p.c.value)
+    if plan_id:
+        query = query.where(p.c.plan_id == plan_id)
+    if indicator_id:
+        query = query.where(p.c.indicator_id == indicator_id)
+    frame = fetch_plain_frame(conn, query, c.POINT_COLUMNS)
+    frame[c.VALUE] = frame[c.VALUE].astype(float)
+    return frame

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 
@@ -98,6 +99,33 @@ plan_indicators = Table(
     Column("growth_percent", Float, nullable=True),
     Column("frequency", String(16), nullable=False),
     Column("due_days", Integer, nullable=False),
+    # the target form (migration 0006; docs/plan-format.md, "Target forms")
+    Column("form", String(16), nullable=False, server_default="path"),
+    Column("strict", Boolean, nullable=False, server_default=false()),
+    Column("judged", String(16), nullable=False, server_default="each_year"),
+    Column("range_low", Float, nullable=True),
+    Column("range_high", Float, nullable=True),
+    Column("about", Boolean, nullable=False, server_default=false()),
+    Column("tolerance", Float, nullable=True),
+    Column("change_by", Float, nullable=True),
+    Column("change_times", Float, nullable=True),
+    Column("change_year", Integer, nullable=True),
+    Column("relative_to", String(64), nullable=True),
+    Column("relation", String(16), nullable=True),
+    Column("relative_tolerance", Float, nullable=True),
+    Column("baseline_is_estimate", Boolean, nullable=False, server_default=false()),
+    Column("target_text", Text, nullable=True),  # the target in plan language (控制在5.5%以内, 5—5.5%)
+)
+
+# annual targets (年度目标, role "annual") and dated rebases of the baseline (role "rebase"), per plan × indicator
+plan_points = Table(
+    "plan_points",
+    metadata,
+    Column("plan_id", String(80), primary_key=True),
+    Column("indicator_id", String(64), primary_key=True),
+    Column("role", String(8), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("value", Float, nullable=False),
 )
 
 milestones = Table(
@@ -143,6 +171,8 @@ observations = Table(
     Column("source_row", Integer, nullable=True),
     Column("revision", Integer, nullable=False),
     Column("is_current", Boolean, nullable=False),
+    # an officially restated cumulative figure since the plan start (2021–2023 累计下降6.2%), migration 0006
+    Column("cumulative", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("region_code", "indicator_id", "period", "revision"),
     # the reads of monitor.storage.actual_store.observations_for_assessment (migration 0002):
     # first and latest value of a series, one probe each (ties on period_end broken by freq)
@@ -150,6 +180,7 @@ observations = Table(
     # every year-end value, and every value of the cumulative indicators, read from the index alone
     Index("ix_observations_year_end_values", "year_end", "is_current", "period_end", "region_code", "indicator_id",
           "period", "freq", "value"),
+    Index("ix_observations_restated", "cumulative", "is_current"),
     Index("ix_observations_indicator_values", "is_current", "indicator_id", "period_end", "region_code", "period",
           "freq", "value"),
 )
