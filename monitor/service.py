@@ -127,7 +127,8 @@ def run_check(
             raise MonitorError(_nothing_selected(plan_id, region, indicator_id))
         cumulative = sorted(series.loc[series["kind"] == "cumulative", "indicator_id"].unique())
         observations = actual_store.observations_for_assessment(conn, as_of, regions, indicator_id, cumulative)
-        return assess(series, milestones, observations, as_of, thresholds)
+        points = plan_store.point_frame(conn, plan_id, indicator_id)
+        return assess(series, milestones, observations, as_of, thresholds, points)
 
 
 def _nothing_selected(plan_id: str | None, region: str | None, indicator_id: str | None) -> str:

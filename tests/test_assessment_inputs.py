@@ -68,12 +68,34 @@ def store_series(conn, s: pd.DataFrame, milestones_frame: pd.DataFrame | None = 
              "trajectory": row[c.TRAJECTORY], "frequency": row[c.FREQUENCY], "due_days": int(row[c.DUE_DAYS]),
              "binding": None if pd.isna(row.get(c.BINDING)) else row[c.BINDING],
              "growth_percent": None if pd.isna(row[c.GROWTH_PERCENT]) else row[c.GROWTH_PERCENT],
-             "baseline": 0.0 if row[c.KIND] == "cumulative" else None if pd.isna(row[c.BASELINE]) else row[c.BASELINE]}
+             "baseline": 0.0 if row[c.KIND] == "cumulative" else None if pd.isna(row[c.BASELINE]) else row[c.BASELINE],
+             **_form_values(row)}
             for i, (_, row) in enumerate(part.iterrows())])
     if milestones_frame is not None:
         conn.execute(insert(milestones), [
             {"plan_id": row[c.PLAN_ID], "indicator_id": row[c.INDICATOR_ID], "year": int(row[c.YEAR]),
              "value": float(row[c.VALUE])} for _, row in milestones_frame.iterrows()])
+
+
+_FLAGS = (c.STRICT, c.ABOUT, c.BASELINE_IS_ESTIMATE)
+_DB_NAMES = {c.RANGE_LOW: "range_low", c.RANGE_HIGH: "range_high", c.BASELINE_IS_ESTIMATE: "baseline_is_estimate"}
+
+
+def _form_values(row: pd.Series) -> dict:
+    """The target-form columns of a series row as plan_indicators stores them (defaults where absent)."""
+    values = {}
+    for name in c.FORM_COLUMNS:
+        value = row.get(name)
+        missing = value is None or (not isinstance(value, str) and pd.isna(value))
+        if name in _FLAGS:
+            values[_DB_NAMES.get(name, name)] = False if missing else bool(value)
+        elif name == c.FORM:
+            values[name] = "path" if missing else value
+        elif name == c.JUDGED:
+            values[name] = "each_year" if missing else value
+        else:
+            values[_DB_NAMES.get(name, name)] = None if missing else value
+    return values
 
 
 @pytest.mark.parametrize("seed", [1, 2])

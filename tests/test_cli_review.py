@@ -36,6 +36,7 @@ def row(indicator: str, phase: str = "final", final_status: str | None = "achiev
         c.FINAL_VALUE: value if settled_ and value is not None else np.nan,
         c.FINAL_STATUS: final_status if settled_ else None, c.ATTAINMENT: attainment if settled_ else np.nan,
         c.FINAL_SHORTFALL: d * (target - value) if settled_ and value is not None else np.nan,
+        c.EXCEEDED: bool(settled_ and final_status == "achieved" and value is not None and d * (value - target) > 0),
     }
     return out
 

@@ -12,15 +12,17 @@ import pytest
 from monitor.core.assess import assess
 from monitor.core.status import final_label
 from monitor.report.review import settled, summaries
-from tests.frames import frames, observations, series
+from tests.frames import frames, observations, points, series
 
 METHOD = Path(__file__).resolve().parents[1] / "docs" / "method.md"
 EXAMPLE = re.compile(r"^Example ([a-z0-9]+(?:-[a-z0-9]+)*):\s*$", re.MULTILINE)
 
 
-def rows(*items, obs=(), as_of: date) -> pd.DataFrame:
+def rows(*items, obs=(), as_of: date, points=None) -> pd.DataFrame:
     s, m = frames(*items)
-    return assess(s, m, observations(*obs), as_of)
+    if points is None:
+        return assess(s, m, observations(*obs), as_of)
+    return assess(s, m, observations(*obs), as_of, points=points)
 
 
 def one(item, *obs, as_of: date) -> pd.Series:
@@ -282,3 +284,183 @@ def test_keep_within():
     breached = one(item, ("unemployment", "2021", 5.6), as_of=date(2022, 7, 1))
     assert breached.status == "missed" and breached.severity == "critical" and nan(breached.pace)
     assert breached.gap == pytest.approx(0.1) and breached.expected == 5.5
+
+
+# ---- Part 3: target forms ----
+
+ENERGY = series("energy", baseline=None, milestones={2025: 13.5}, kind="reduction", unit="%")
+
+
+def test_energy_intensity_reduction():
+    row = one(ENERGY, ("energy", "2021", 3.1), ("energy", "2022", 1.2), as_of=date(2023, 7, 1))
+    assert row.actual == pytest.approx(100 * (1 - 0.969 * 0.988))  # 4.2628, not 4.3
+    assert row.expected == pytest.approx(5.4) and row.target == 13.5
+    assert row.pace == pytest.approx(4.2628 / 5.4, abs=1e-4) and row.status == "behind"
+    assert row.form == "path" and row.kind == "reduction"
+
+
+def test_restated_cumulative():
+    row = one(ENERGY, ("energy", "2021", 3.1), ("energy", "2022", 1.2), ("energy", "2023", 6.2, True),
+              ("energy", "2024", 4.1), as_of=date(2025, 7, 1))
+    assert row.actual == pytest.approx(100 * (1 - 0.938 * 0.959))  # 10.0458
+    assert row.expected == pytest.approx(10.8) and row.pace == pytest.approx(0.930, abs=5e-4)
+    assert row.status == "behind"
+    # the restated 2021–2023 figure replaces the yearly declines up to 2023, whatever they were
+    alone = one(ENERGY, ("energy", "2023", 6.2, True), ("energy", "2024", 4.1), as_of=date(2025, 7, 1))
+    assert alone.actual == pytest.approx(row.actual) and "未报送" not in alone.note
+    final = one(ENERGY, *[("energy", str(y), 2.5) for y in range(2021, 2026)], as_of=date(2026, 7, 1))
+    assert final.final_status == "missed" and final.final_value == pytest.approx(100 * (1 - 0.975 ** 5))
+
+
+RD_REAL = series("rd_real", baseline=9.1, kind="yearly_rate", growth_percent=7, unit="%")
+
+
+def test_real_growth_yearly_rates():
+    row = one(RD_REAL, ("rd_real", "2021", 8.1), ("rd_real", "2022", 6.4), as_of=date(2023, 7, 1))
+    g = math.sqrt(1.081 * 1.064) - 1
+    assert row.actual == pytest.approx(100 * g) and row.target == 7 and row.expected == 7
+    assert row.pace == pytest.approx(math.log(1 + g) / math.log(1.07)) and row.status == "on_track"
+    assert row.gap == pytest.approx(100 * g - 7) and row.baseline == 9.1
+    gap_year = one(RD_REAL, ("rd_real", "2021", 8.1), ("rd_real", "2023", 6.4), as_of=date(2024, 7, 1))
+    assert gap_year.actual == pytest.approx(100 * g) and "2022年数据未报送" in gap_year.note
+    all_years = [("rd_real", str(y), 7.5) for y in range(2021, 2026)]
+    final = one(RD_REAL, *all_years, as_of=date(2026, 7, 1))
+    assert final.phase == "final" and final.final_status == "achieved"
+    assert final.final_value == pytest.approx(7.5) and final.final_target == 7 and final.exceeded
+
+
+UNEMPLOYMENT = dict(baseline=5.2, milestones={2025: 5.5}, direction="lower", unit="%", form="bound")
+
+
+def test_ceiling_each_year_and_average():
+    values = [("jobs", "2021", 5.3), ("jobs", "2022", 5.6)]
+    each = one(series("jobs", **UNEMPLOYMENT), *values, as_of=date(2023, 7, 1))
+    assert each.status == "missed" and each.shortfall == pytest.approx(0.1) and each.gap == pytest.approx(0.1)
+    assert each.years_met == 1 and each.years_judged == 2 and nan(each.pace)
+    assert each.band_high == 5.5 and nan(each.band_low)
+    average = one(series("jobs", judged="average", **UNEMPLOYMENT), *values, as_of=date(2023, 7, 1))
+    assert average.status == "achieved" and average.shortfall == pytest.approx(5.45 - 5.5)
+    five = values + [("jobs", str(y), 5.0) for y in (2023, 2024, 2025)]
+    assert one(series("jobs", **UNEMPLOYMENT), *five, as_of=date(2026, 7, 1)).final_status == "missed"
+    mean = one(series("jobs", judged="average", **UNEMPLOYMENT), *five, as_of=date(2026, 7, 1))
+    assert mean.final_status == "achieved" and mean.final_value == pytest.approx(5.18)
+    assert not mean.exceeded and nan(mean.attainment)
+    last = one(series("jobs", judged="final", **UNEMPLOYMENT), *five, as_of=date(2026, 7, 1))
+    assert last.final_status == "achieved" and last.status == "achieved"
+
+
+def test_range_and_about():
+    gdp = series("gdp", baseline=None, kind="yearly_rate", unit="%", form="range", range_low=5.0, range_high=5.5)
+    row = one(gdp, ("gdp", "2021", 5.2), ("gdp", "2022", 5.4), as_of=date(2023, 7, 1))
+    assert row.actual == pytest.approx(100 * (math.sqrt(1.052 * 1.054) - 1)) and row.status == "achieved"
+    assert (row.band_low, row.band_high) == (5.0, 5.5)
+    grain = series("grain", baseline=1.39, milestones={2025: 1.45}, unit="万亿斤", form="range", about=True)
+    kept = one(grain, ("grain", "2021", 1.43), as_of=date(2022, 7, 1))
+    assert kept.status == "achieved" and kept.band_low == pytest.approx(1.421) and kept.band_high == pytest.approx(1.479)
+    short = one(grain, ("grain", "2021", 1.40), as_of=date(2022, 7, 1))
+    assert short.status == "missed" and short.shortfall == pytest.approx(0.021)
+    building = series("grain", baseline=1.39, milestones={2025: 1.45}, unit="万亿斤", form="range", about=True,
+                      judged="final")
+    early = one(building, ("grain", "2021", 1.40), as_of=date(2022, 7, 1))
+    assert early.status == "behind" and early.pace == pytest.approx(0.01 / 0.012)
+    end = one(building, ("grain", "2025", 1.44), as_of=date(2026, 7, 1))
+    assert end.final_status == "achieved" and not end.exceeded
+    above = one(building, ("grain", "2025", 1.47), as_of=date(2026, 7, 1))  # over 1.45, inside the tolerance
+    assert above.final_status == "achieved" and not above.exceeded
+    assert final_label(above.final_status, above.exceeded) == "已完成"
+
+
+PATENTS = series("patents", baseline=16, milestones={2030: 22}, baseline_year=2025, end_year=2030, strict=True)
+
+
+def test_strict_target():
+    at_22 = one(PATENTS, ("patents", "2030", 22), as_of=date(2031, 7, 1))
+    assert at_22.final_status == "missed" and at_22.status == "missed"
+    beyond = one(PATENTS, ("patents", "2030", 22.5), as_of=date(2031, 7, 1))
+    assert beyond.final_status == "achieved" and beyond.exceeded
+    assert final_label(beyond.final_status, beyond.exceeded) == "超额完成"
+    early = one(PATENTS, ("patents", "2026", 17.2), as_of=date(2027, 7, 1))
+    assert early.pace == pytest.approx(1.0) and early.status == "on_track"
+    pm = series("pm", baseline=28, milestones={2030: 27}, direction="lower", baseline_year=2025, end_year=2030,
+                strict=True)
+    assert one(pm, ("pm", "2030", 27), as_of=date(2031, 7, 1)).final_status == "missed"
+    assert one(pm, ("pm", "2030", 26.9), as_of=date(2031, 7, 1)).final_status == "achieved"
+
+
+LIFE = dict(baseline=79, baseline_year=2025, end_year=2030, change_by=1.0, change_year=2030)
+
+
+def test_change_from_baseline():
+    row = one(series("life", **LIFE), ("life", "2027", 79.4), as_of=date(2028, 7, 1))
+    assert row.target == pytest.approx(80) and row.expected == pytest.approx(79.4) and row.pace == pytest.approx(1)
+    rebased = rows(series("life", **LIFE), obs=[("life", "2027", 79.4)], as_of=date(2028, 7, 1),
+                   points=points(("life", "rebase", 2027, 79.2))).iloc[0]
+    assert rebased.baseline == pytest.approx(79.2) and rebased.target == pytest.approx(80.2)
+    assert rebased.expected == pytest.approx(79.6) and rebased.stated_baseline == 79
+    assert "基期值已按修订口径调整为79.2" in rebased.note
+    double = series("fund", baseline=100, change_times=2.0, change_year=2025)
+    assert one(double, ("fund", "2025", 200), as_of=date(2026, 7, 1)).final_status == "achieved"
+
+
+GDP = series("gdp", baseline=5, baseline_year=2025, end_year=2030, unit="%", name="国内生产总值(GDP)增长",
+             form="annual")
+
+
+def relative(relation: str, **kw):
+    return series("other", baseline=6.1, baseline_year=2025, end_year=2030, unit="%", form="relative",
+                  relative_to="gdp", relation=relation, **kw)
+
+
+def test_relative_to_gdp():
+    above = relative("above", strict=True)
+    got = rows(GDP, above, obs=[("gdp", "2026", 5.0), ("other", "2026", 6.0)], as_of=date(2027, 7, 1)).iloc[1]
+    assert got.status == "achieved" and got.reference_value == 5.0 and got.reference_name == "国内生产总值(GDP)增长"
+    low = rows(GDP, above, obs=[("gdp", "2026", 5.0), ("other", "2026", 4.8)], as_of=date(2027, 7, 1)).iloc[1]
+    assert low.status == "missed" and low.shortfall == pytest.approx(0.2) and low.gap == pytest.approx(-0.2)
+    step = relative("in_step")
+    assert rows(GDP, step, obs=[("gdp", "2026", 5.0), ("other", "2026", 5.3)],
+                as_of=date(2027, 7, 1)).iloc[1].status == "achieved"
+    assert rows(GDP, step, obs=[("gdp", "2026", 5.0), ("other", "2026", 5.6)],
+                as_of=date(2027, 7, 1)).iloc[1].status == "missed"
+    alone = rows(GDP, above, obs=[("other", "2026", 6.0)], as_of=date(2027, 7, 1)).iloc[1]
+    assert alone.status == "not_assessable" and "国内生产总值(GDP)增长同期未报送" in alone.note
+    years = [("gdp", str(y), 5.0) for y in range(2026, 2031)] + [("other", str(y), 5.2) for y in range(2026, 2031)]
+    final = rows(GDP, above, obs=years, as_of=date(2031, 7, 1)).iloc[1]
+    assert final.final_status == "achieved" and final.years_met == 5 and final.reference_value == 5.0
+
+
+def test_annual_targets():
+    targets = points(("gdp", "annual", 2026, 5), ("gdp", "annual", 2027, 5), ("gdp", "annual", 2028, 4.5))
+    short = rows(GDP, obs=[("gdp", "2026", 4.8)], as_of=date(2027, 7, 1), points=targets).iloc[0]
+    assert short.status == "missed" and short.annual_target == 5 and short.annual_year == 2026
+    assert short.gap == pytest.approx(-0.2) and short.annual_status == "missed" and nan(short.pace)
+    met = rows(GDP, obs=[("gdp", "2026", 5.1)], as_of=date(2027, 7, 1), points=targets).iloc[0]
+    assert met.status == "achieved"
+    unset = rows(GDP, obs=[("gdp", "2026", 5.1)], as_of=date(2027, 7, 1)).iloc[0]
+    assert unset.status == "not_assessable" and "2026年度目标尚未载入" in unset.note
+    beside = series("rd", baseline=0.1, milestones={2025: 0.3})
+    row = rows(beside, obs=[("rd", "2023", 0.16)], as_of=date(2024, 7, 1),
+               points=points(("rd", "annual", 2023, 0.2))).iloc[0]
+    assert row.status == "off_track" and row.pace == pytest.approx(0.5) and row.annual_status == "missed"
+    values = [("gdp", "2026", 5.1), ("gdp", "2027", 4.9), ("gdp", "2028", 4.6), ("gdp", "2029", 5),
+              ("gdp", "2030", 5)]
+    final = rows(GDP, obs=values, as_of=date(2031, 7, 1), points=targets).iloc[0]
+    assert final.final_status == "missed" and final.attainment == pytest.approx(2 / 3)
+    assert (final.years_met, final.years_judged) == (2, 3)
+
+
+def test_estimated_baseline():
+    rd = series("rd", baseline=2.65, milestones={2030: 3.25}, baseline_year=2025, end_year=2030,
+                baseline_is_estimate=True)
+    row = one(rd, ("rd", "2025", 2.7), ("rd", "2026", 2.82), as_of=date(2027, 7, 1))
+    assert row.baseline == pytest.approx(2.7) and row.stated_baseline == 2.65
+    assert row.expected == pytest.approx(2.81) and row.pace == pytest.approx(0.12 / 0.11)
+    assert row.status == "on_track" and "基期值已按统计数据更新（2.65 → 2.7）" in row.note
+    kept = one(rd, ("rd", "2026", 2.76), as_of=date(2027, 7, 1))  # no 2025 figure: the estimate stands
+    assert kept.baseline == 2.65 and nan(kept.stated_baseline) and kept.expected == pytest.approx(2.77)
+
+
+def test_cumulative_missing_year():
+    projects = series("projects", baseline=0, milestones={2025: 30}, kind="cumulative")
+    row = one(projects, ("projects", "2021", 5), ("projects", "2023", 4), as_of=date(2024, 7, 1))
+    assert row.actual == 9 and row.expected == pytest.approx(18) and "2022年数据未报送" in row.note

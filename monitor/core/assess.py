@@ -19,16 +19,15 @@ import numpy as np
 import pandas as pd
 
 from monitor.core import columns as c
-from monitor.core import notes
+from monitor.core import baselines, forms, notes, phases, rates, targets
 from monitor.core import status as st
-from monitor.core.keys import factorized, few_texts, labels, labels_or_na, lookup, text
-from monitor.core.observations import EPS_T, RANKED, Lookup, by_series, edge, milestone_arrays, running_totals
+from monitor.core.keys import factorized, few_texts, integers, labels, labels_or_na, lookup, text
+from monitor.core.observations import EPS_T, RANKED, Lookup, by_series, milestone_arrays, running_totals
 from monitor.core.paths import expected as expected_on_path
+from monitor.core.paths import measures as path_measures
 from monitor.core.paths import projection
-from monitor.core.phases import (
-    FREQUENCIES, PHASE_CODES, iso_dates, latest_due, period_labels, phases_of, year_start,
-)
-from monitor.core.verdicts import REL_TOL, final_verdicts
+from monitor.core.phases import FREQUENCIES, PHASE_CODES, latest_due, phases_of, year_start
+from monitor.core.verdicts import REL_TOL, final_verdicts, settling_values
 
 _PACE_DECIMALS = 9  # pace is rounded before it meets a cut-off, so 0.95 on paper is 0.95 here
 
@@ -50,6 +49,7 @@ def assess(
     observations: pd.DataFrame,
     as_of: date,
     thresholds: st.Thresholds = st.Thresholds(),
+    points: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Assess every series as of a date (docs/method.md).
 
@@ -62,6 +62,9 @@ def assess(
     Key columns (plan, region, indicator, frequency) may hold text or be categorical. The storage layer hands
     them over as categoricals numbered by the database; their numbers are then matched directly, and only the
     few distinct values are compared as text. The result holds text either way.
+    The target form of each series (:data:`columns.FORM_COLUMNS`, all optional: a path when absent), its annual
+    targets and rebases (``points``, :data:`columns.POINT_COLUMNS`) and the ``restated`` flag of observations
+    are judged as docs/method.md "Target forms" says.
     """
     s = series.reset_index(drop=True)
     n = len(s)
@@ -71,9 +74,10 @@ def assess(
 
     direction = np.where(s[c.DIRECTION].to_numpy() == "lower", -1.0, 1.0)
     kind = s[c.KIND].to_numpy().astype(object)
+    spec = forms.spec_of(s)
     cumulative = kind == "cumulative"
-    growth = kind == "growth_rate"
-    compound = ((s[c.TRAJECTORY].to_numpy() == "compound") | growth) & ~cumulative
+    growth = (kind == "growth_rate") | spec.yearly_rate  # yearly rates are judged as an index (monitor.core.rates)
+    compound = ((s[c.TRAJECTORY].to_numpy() == "compound") | growth) & ~cumulative & ~spec.reduction
     by = s[c.BASELINE_YEAR].to_numpy(dtype=float)
     t0 = by + 1.0
     start_year = _optional(s, c.PLAN_START_YEAR, by + 1.0)
@@ -81,43 +85,32 @@ def assess(
     t_end = end_year + 1.0
     frequency = lookup(s[c.FREQUENCY].to_numpy(dtype=object), FREQUENCIES)
     due_days = s[c.DUE_DAYS].to_numpy(dtype=np.int64)
-    plan_baseline = np.where(cumulative, 0.0, s[c.BASELINE].to_numpy(dtype=float))
+    stated = s[c.BASELINE].to_numpy(dtype=float)
+    plan_baseline = np.where(cumulative | spec.reduction, 0.0, np.where(spec.yearly_rate, 1.0, stated))
 
     keys = {name: factorized(s[name]) for name in (c.REGION_CODE, c.INDICATOR_ID, c.PLAN_ID)}
     freq_rank = lookup(observations[c.FREQ], RANKED)
     obs = by_series(keys, observations, freq_rank, as_of)
     obs = running_totals(obs, freq_rank, cumulative, t0, t_end)
+    restated = forms.restated(observations, obs.row)
+    obs, _, raw, restated = rates.derive(obs, restated, spec.yearly_rate, spec.reduction, t0, t_end)
     year_end = np.abs(obs.t - np.round(obs.t)) < EPS_T  # a year, a fourth quarter or a December
     find = Lookup(obs)
     t0_day = year_start(t0)
 
-    # the baseline: the plan's, 0 for cumulative, or else the value of the baseline year, or the first after it
-    estimated = ~np.isfinite(plan_baseline)
-    year_value, first_t, first_value = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    if estimated.any():
-        open_ = np.flatnonzero(estimated)
-        year_value[open_] = find.values(find.on(t0_day[open_], open_))[1]
-        first_t[open_], first_value[open_] = find.values(find.after(t0_day[open_], open_))
-    from_year = estimated & np.isfinite(year_value)
-    from_first = estimated & ~from_year & np.isfinite(first_value)
-    baseline = np.where(from_year, year_value, np.where(from_first, first_value, plan_baseline))
-    tb = np.where(from_first, first_t, t0)
+    # the baseline: the plan's, 0 for totals, else the baseline year's value (also replacing a 预计 estimate),
+    # or the first value after it
+    base = baselines.choose(find, plan_baseline, spec.is_estimate & ~growth & ~spec.reduction, t0, t0_day)
+    baseline, tb, from_year, from_first = base.value, base.t, base.from_year, base.from_first
 
-    # milestone points; growth-rate series get one at the end of the plan
-    mt, mv = milestone_arrays(keys, n, milestones)
-    rate = s[c.GROWTH_PERCENT].to_numpy(dtype=float) / 100.0
-    mt[growth, :] = np.inf
-    mv[growth, :] = np.nan
-    mt[growth, 0] = t_end[growth]
-    mv[growth, 0] = baseline[growth] * (1.0 + rate[growth]) ** (t_end[growth] - tb[growth])
-    stale = mt <= tb[:, None] + EPS_T  # at or before the baseline time (an estimated baseline): no shape
-    mt = np.where(stale, np.inf, mt)
-    mv = np.where(stale, np.nan, mv)
-    order = np.argsort(mt, axis=1, kind="stable")
-    mt = np.take_along_axis(mt, order, axis=1)
-    mv = np.take_along_axis(mv, order, axis=1)
+    # milestone points (the values of those that follow from the baseline are set once a rebase is known)
+    growth_percent = s[c.GROWTH_PERCENT].to_numpy(dtype=float)
+    # yearly rates judged on a range (年均增长5—5.5%) run their index along the lower end of it
+    growth_percent = np.where(spec.yearly_rate & ~np.isfinite(growth_percent),
+                              np.where(np.isfinite(spec.low), spec.low, spec.high), growth_percent)
+    rate = growth_percent / 100.0
+    mt, mv, derived = targets.milestone_points(milestone_arrays(keys, n, milestones), spec, growth, t_end, tb)
     n_ms = np.isfinite(mt).sum(axis=1)
-    no_milestone = n_ms == 0
 
     successor = _optional_text(s, c.SUCCESSOR_ID)
     ph = phases_of(start_year, end_year, frequency, due_days, mt,
@@ -134,22 +127,26 @@ def assess(
         wanted = np.flatnonzero(np.isfinite(mt[:, k]) & (settled[:, k] | (ended & (ph.end_ms == k))))
         if len(wanted):
             reported[wanted, k] = find.values(find.on(year_start(mt[wanted, k]), wanted))[1]
-    anchor = np.where(settled & np.isfinite(reported), reported, mv)
-    start_t = np.column_stack([tb, mt])
-    start_v = np.column_stack([baseline, anchor])
-    end_v = np.column_stack([baseline, mv])
 
     # the value judged: the latest of the periods the row covers (the plan's, or up to the last milestone)
     hi_day = year_start(ph.window_hi)
     at = find.upto(hi_day)
     t, actual = find.values(at)
-    has = (at >= 0) & (t > t0 + EPS_T)
+    has = (at >= 0) & (t > t0 + EPS_T) & np.isfinite(actual)
     at = np.where(has, at, -1)
     t, actual = np.where(has, t, np.nan), np.where(has, actual, np.nan)
     period = np.full(n, None, dtype=object)
     period[has] = observations[c.PERIOD].to_numpy(dtype=object)[obs.row[at[has]]]
 
     t_eval = np.where(has, t, tb)
+    # a dated rebase in force for the year judged; then the values that follow from the baseline
+    rebased, baseline = baselines.rebase(keys, n, points, baseline, t_eval, has)
+    mv = targets.derived_values(derived, mv, mt, spec, baseline, tb, rate)
+    no_milestone = (n_ms == 0) | (~np.isfinite(mv[:, 0]) & (spec.form == forms.PATH))
+    anchor = np.where(settled & np.isfinite(reported), reported, mv)
+    start_t = np.column_stack([tb, mt])
+    start_v = np.column_stack([baseline, anchor])
+    end_v = np.column_stack([baseline, mv])
     passed = (mt < t_eval[:, None] - EPS_T).sum(axis=1)  # milestones strictly before t
     after_last = passed >= n_ms
     # a value that settles a milestone inside the plan is judged against it (its verdict, until a later figure
@@ -164,30 +161,17 @@ def assess(
     base_v, base_t = start_v[rows, base_at], start_t[rows, base_at]
 
     expected = expected_on_path(t_eval, start_t, start_v, end_v, passed, n_ms, compound)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = actual - expected
-        shortfall = direction * (expected - actual)
-        flat = np.abs(expected - base_v) <= REL_TOL * np.maximum(1.0, np.abs(base_v))
-        pace = np.where(compound, np.log(actual / base_v) / np.log(expected / base_v),
-                        (actual - base_v) / (expected - base_v))
-        pace[flat | ~has] = np.nan
-        progress = (actual - base_v) / (target - base_v)
-        progress[np.abs(target - base_v) <= REL_TOL * np.maximum(1.0, np.abs(base_v))] = np.nan
+    gap, shortfall, pace, progress, flat = path_measures(actual, expected, base_v, target, direction, compound, has)
 
     positive = (base_v > 0) & (actual > 0) & np.all((mv > 0) | ~np.isfinite(mt), axis=1)
     bad_compound = compound & has & ~positive
     pace[bad_compound] = np.nan
 
-    # the value that settles a milestone that has passed: the latest year-end value at or before it
-    verdict_value = np.full(n, np.nan)
-    if (after_last & has).any():
-        sid = obs.sid
-        settling = (year_end & (after_last & has)[sid] & (obs.t <= target_t[sid] + EPS_T) & (obs.t > t0[sid] + EPS_T)
-                    & (obs.t <= ph.window_hi[sid] + EPS_T))
-        verdict_value = edge(obs, settling, n, last=True)[1]
+    verdict_value = settling_values(obs, year_end, after_last & has, target_t, t0, ph.window_hi)
     judged = np.where(after_last & np.isfinite(verdict_value), verdict_value, actual)
     tol = REL_TOL * np.maximum(1.0, np.abs(target))
-    achieved = has & ~no_milestone & (direction * (judged - target) >= -tol)
+    slack = forms.about_tolerance(spec, target)
+    achieved = has & ~no_milestone & forms.beats(direction, judged, target, spec.strict, slack)
     reached = has & (t_eval >= target_t - EPS_T)
     rounded = np.round(pace, _PACE_DECIMALS)
     one_value = from_first.copy()  # a first value standing in for the baseline needs a second one to judge
@@ -196,7 +180,8 @@ def assess(
         one_value[first] = find.count_between(t0_day[first], hi_day[first], first) < 2
 
     # a target no better than where the segment starts (失业率 5.2 → 控制在5.5以内, or 保持): keep within it, never pace
-    keep = has & ~no_milestone & (direction * (target - base_v) <= REL_TOL * np.maximum(1.0, np.abs(base_v)))
+    keep = has & ~no_milestone & (spec.form == forms.PATH) & (
+        direction * (target - base_v) <= REL_TOL * np.maximum(1.0, np.abs(base_v)))
     expected = np.where(keep, target, expected)
     with np.errstate(invalid="ignore"):
         gap = np.where(keep, actual - target, gap)
@@ -221,13 +206,26 @@ def assess(
                                      compound, has)
     required[np.isin(status, [_S[st.ACHIEVED], _S[st.MISSED], _S[st.NOT_ASSESSABLE]])] = np.nan
 
+    # the target forms that are not a plain path rewrite their rows (monitor.core.targets)
+    annual_years, annual_values = forms.point_arrays(keys, n, points, c.ANNUAL)
+    ctx = targets.Context(spec, direction, obs, raw, restated, find, cumulative, t0, t_end, growth_percent,
+                          forms.relative_rows(keys, s), annual_years, annual_values)
+    measures = targets.Measures(status, actual, target, expected, gap, shortfall, pace, progress, projected,
+                                required)
+    extra, note = targets.in_period(ctx, measures, note, has, at, t_eval, target_t, start_year,
+                                    s[c.INDICATOR_NAME].to_numpy(dtype=object).astype(str))
+    note = baselines.say(note, base.replaced & has, rebased, stated, baseline)
+
     # the final verdict of the plan's last milestone at or before its end year
     e = np.clip(ph.end_ms, 0, None)
     has_end = ph.end_ms >= 0
     final_t = np.where(has_end, mt[rows, e], np.nan)
     final_target = np.where(has_end, mv[rows, e], np.nan)
     final_value = np.where(has_end, reported[rows, e], np.nan)
-    verdict = final_verdicts(direction, final_value, final_target, ended & has_end)
+    verdict = final_verdicts(direction, final_value, final_target, ended & has_end, spec.strict,
+                             forms.about_tolerance(spec, final_target))
+    targets.final(ctx, verdict.status, verdict.attainment, verdict.shortfall, final_value, final_target,
+                  ended & has_end, extra)
     final_status = verdict.status
     shows_final = ended & (final_status >= 0) & ~(has & (t > t_end + EPS_T))  # no later figure counts yet
     status = np.where(shows_final & (final_status != _S[st.NO_DATA]), final_status, status)
@@ -257,26 +255,21 @@ def assess(
     shortfall = np.where(final_row, verdict.shortfall, shortfall)
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = np.where(final_row, (final_value - baseline) / (final_target - baseline), progress)
+    progress[final_row & ((spec.form != forms.PATH) | growth)] = np.nan
     final_phase = ended & ~continuing & has_end  # the plan's own last milestone, met or not, reported or not
     target = np.where(final_phase, final_target, target)
     target_t = np.where(final_phase, final_t, target_t)
     if not_started.any():  # the first milestone, from the baseline
         target = np.where(not_started, mv[:, 0], target)
         target_t = np.where(not_started, mt[:, 0], target_t)
+    target = np.where(spec.yearly_rate, growth_percent, target)  # an average yearly rate's target is X itself
 
     succeeded_by = np.where(ph.succeeded, successor, None)
-    note = notes.baseline(note, from_year, from_first, by)
+    note = notes.baseline(note, from_year & ~base.replaced, from_first, by)
     note = notes.overwrite(note, nothing_due & ~not_started, NOTE_NOTHING_DUE)
     note = notes.overwrite(note, not_started, NOTE_NOT_STARTED)
-    awaiting = phase == PHASE_CODES[st.AWAITING_FINAL]
-    note = notes.append(note, awaiting, lambda m: notes.per_key(m, [ph.final_due], lambda day: notes.cat(
-        "终期数据尚未到报送期限（应于", iso_dates(day - 1), "前报送）")))
-    note = notes.overwrite(note, late, lambda m: notes.per_key(
-        m, [due.end, frequency, due.due_date, last, np.where(last, last_period, ""), np.where(last, last_status, -1)],
-        lambda end, freq, due_date, has_last, last_at, last_code: notes.cat(
-            notes.period_text(period_labels(end, freq)), "数据逾期未报（应于", iso_dates(due_date), "前报送）",
-            notes.when(has_last, notes.cat("；最近一次（", notes.period_text(last_at), "）",
-                                           _status_labels(last_code))))))
+    note = phases.say(note, phase == PHASE_CODES[st.AWAITING_FINAL], ph, late, due, frequency, last, last_period,
+                      last_status)
     from_final = continuing & shows_final & ~late & has_end & np.isfinite(target_t)
     note = notes.append(note, from_final, lambda m: notes.cat(
         notes.when(~np.isfinite(final_value[m]), notes.cat(_years(final_t[m]), "年无报送值，")),
@@ -289,11 +282,7 @@ def assess(
     final_years = np.unique(final_year[judged_final]).astype(np.int64)
     final_period = labels_or_na([str(y) for y in final_years],
                                 np.where(judged_final, np.searchsorted(final_years, final_year), -1))
-    named_due = (status == _S[st.NO_DATA]) & np.isfinite(due.t)
-    due_code = np.full(n, -1, dtype=np.int64)
-    due_code[named_due], (due_end, due_freq, due_day) = notes.coded(named_due, [due.end, frequency, due.due_date])
-    due_period = labels_or_na(list(period_labels(due_end, due_freq)), due_code)
-    due_date = labels_or_na(list(iso_dates(due_day)), due_code)
+    due_period, due_date = phases.due_labels((status == _S[st.NO_DATA]) & np.isfinite(due.t), due, frequency)
 
     names = [c.PLAN_ID, c.REGION_CODE, c.REGION_NAME, c.INDICATOR_ID, c.INDICATOR_NAME, c.UNIT, c.KIND]
     fs_ok = final_status >= 0
@@ -304,17 +293,17 @@ def assess(
         c.PHASE: labels(st.PHASES, phase),
         c.PERIOD: few_texts(period),
         c.T: shown_t,
-        c.BASELINE: np.where(np.isfinite(baseline), baseline, np.nan),
-        c.BASELINE_ESTIMATED: estimated & (from_year | from_first),
+        c.BASELINE: np.where(growth & spec.yearly_rate, stated, np.where(np.isfinite(baseline), baseline, np.nan)),
+        c.BASELINE_ESTIMATED: base.open_or_estimate & (from_year | from_first),
         c.TARGET: target,
-        c.TARGET_YEAR: _integers(target_year),
+        c.TARGET_YEAR: integers(target_year),
         c.EXPECTED: expected, c.ACTUAL: shown_actual, c.GAP: gap, c.SHORTFALL: shortfall, c.PACE: pace,
         c.PROGRESS: progress, c.PROJECTED: projected, c.REQUIRED_RATE: required,
         c.STATUS: labels(st.STATUSES, status),
         c.SEVERITY: labels([st.SEVERITY_OF[name] for name in st.STATUSES], status),
         c.NOTE: few_texts(note),
         c.FINAL_PERIOD: final_period,
-        c.FINAL_YEAR: _integers(final_year),
+        c.FINAL_YEAR: integers(final_year),
         c.FINAL_TARGET: np.where(judged_final, final_target, np.nan),
         c.FINAL_VALUE: np.where(judged_final, final_value, np.nan),
         c.FINAL_STATUS: labels_or_na(st.STATUSES, np.where(fs_ok, final_status, -1)),
@@ -327,6 +316,8 @@ def assess(
         c.LAST_PACE: last_pace,
         c.LAST_STATUS: labels_or_na(st.STATUSES, np.where(last, last_status, -1)),
         c.SUCCEEDED_BY: few_texts(succeeded_by),
+    } | targets.columns(ctx, extra, s, final_status, final_value, final_target) | {
+        c.STATED_BASELINE: np.where(base.replaced | rebased, stated, np.nan),
     }
     return pd.DataFrame({name: result[name] for name in c.ASSESSMENT_COLUMNS}, copy=not _SHARE)
 
@@ -346,15 +337,6 @@ def _optional_text(s: pd.DataFrame, name: str) -> np.ndarray:
     return np.where(pd.isna(values), None, values)
 
 
-def _integers(values: np.ndarray) -> pd.arrays.IntegerArray:
-    finite = np.isfinite(values)
-    return pd.arrays.IntegerArray(np.where(finite, values, 0).astype(np.int64), ~finite)
-
-
 def _years(t: np.ndarray) -> np.ndarray:
     """Milestone times (year + 1) as year text."""
     return (t - 1).astype(np.int64).astype(str)
-
-
-def _status_labels(codes: np.ndarray) -> np.ndarray:
-    return np.asarray([st.STATUS_LABEL[name] for name in st.STATUSES])[np.clip(codes, 0, None)]

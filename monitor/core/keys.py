@@ -107,3 +107,9 @@ def join(series: list[tuple], other: list[np.ndarray]) -> tuple[np.ndarray, np.n
     offset = np.arange(len(rows)) - np.repeat(np.cumsum(hits) - hits, hits)
     first = np.cumsum(count) - count
     return rows, np.argsort(series_key, kind="stable")[first[other_key[rows]] + offset]
+
+
+def integers(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers held as floats (NaN where missing) as a nullable integer column."""
+    finite = np.isfinite(values)
+    return pd.arrays.IntegerArray(np.where(finite, values, 0).astype(np.int64), ~finite)

@@ -201,19 +201,25 @@ class Lookup:
 
 def milestone_arrays(keys: dict[str, tuple], n: int, milestones: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Milestone times (year + 1) and values as (n, K) arrays padded with inf / NaN, by year within a row."""
+    years, values = year_matrix(keys, n, milestones)
+    return np.where(np.isfinite(years), years + 1.0, np.inf), values
+
+
+def year_matrix(keys: dict[str, tuple], n: int, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Years and values of a long frame keyed by plan and indicator (milestones, annual targets, rebases) as
+    (n, K) arrays padded with NaN, sorted by year within a row."""
     rows, sid = join(
         [keys[c.PLAN_ID], keys[c.INDICATOR_ID]],
-        [column_values(milestones[name], slice(None)) for name in (c.PLAN_ID, c.INDICATOR_ID)],
+        [column_values(frame[name], slice(None)) for name in (c.PLAN_ID, c.INDICATOR_ID)],
     )
-    year = milestones[c.YEAR].to_numpy(dtype=float)[rows]
-    value = milestones[c.VALUE].to_numpy(dtype=float)[rows]
+    year = frame[c.YEAR].to_numpy(dtype=float)[rows]
+    value = frame[c.VALUE].to_numpy(dtype=float)[rows]
     order = np.lexsort((year, sid))
     sid, year, value = sid[order], year[order], value[order]
     first, last = group_bounds(sid)
     pos = np.arange(len(sid)) - np.repeat(first, last - first + 1)
     k = max(int(pos.max()) + 1 if len(pos) else 1, 1)
-    mt = np.full((n, k), np.inf)
-    mv = np.full((n, k), np.nan)
-    mt[sid, pos] = year + 1.0
-    mv[sid, pos] = value
-    return mt, mv
+    years, values = np.full((n, k), np.nan), np.full((n, k), np.nan)
+    years[sid, pos] = year
+    values[sid, pos] = value
+    return years, values

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from monitor.core.observations import EPS_T, Obs, edge
+from monitor.core.verdicts import REL_TOL
 
 PROJECTION_WINDOW = 5.0  # years
 
@@ -37,6 +38,23 @@ def expected(t: np.ndarray, start_t: np.ndarray, start_v: np.ndarray, end_v: np.
     value = np.where(compound, growth, linear)
     last_v = end_v[rows, np.clip(n_ms, 0, k)]
     return np.where(passed >= n_ms, last_v, value)
+
+
+def measures(actual: np.ndarray, expected: np.ndarray, base_v: np.ndarray, target: np.ndarray,
+             direction: np.ndarray, compound: np.ndarray, has: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Gap, shortfall, pace (from the segment's start ``base_v``), progress toward ``target``, and where the path
+    is flat (a "keep at least" segment, which has no pace)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = actual - expected
+        shortfall = direction * (expected - actual)
+        flat = np.abs(expected - base_v) <= REL_TOL * np.maximum(1.0, np.abs(base_v))
+        pace = np.where(compound, np.log(actual / base_v) / np.log(expected / base_v),
+                        (actual - base_v) / (expected - base_v))
+        pace[flat | ~has] = np.nan
+        progress = (actual - base_v) / (target - base_v)
+        progress[np.abs(target - base_v) <= REL_TOL * np.maximum(1.0, np.abs(base_v))] = np.nan
+    return gap, shortfall, pace, progress, flat
 
 
 def projection(

@@ -13,7 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from monitor.core import notes
 from monitor.core import status as st
+from monitor.core.keys import labels_or_na
 from monitor.core.observations import EPS_T, decimal_years
 
 ANNUAL, QUARTERLY, MONTHLY = 0, 1, 2  # frequency codes, in the order of FREQUENCIES
@@ -141,3 +143,28 @@ def iso_dates(days: np.ndarray) -> np.ndarray:
     if len(days) == 0:
         return np.array([], dtype=object)
     return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype(str).astype(object)
+
+
+def say(note: np.ndarray, awaiting: np.ndarray, ph: Phases, late: np.ndarray, due: Due, frequency: np.ndarray,
+        last: np.ndarray, last_period: np.ndarray, last_status: np.ndarray) -> np.ndarray:
+    """The notes of a plan's life: 终期数据尚未到报送期限（应于 … 前报送）, and for a late figure
+    2025年数据逾期未报（应于 2026-06-30 前报送）；最近一次（2024年）基本达到，需加快."""
+    note = notes.append(note, awaiting, lambda m: notes.per_key(m, [ph.final_due], lambda day: notes.cat(
+        "终期数据尚未到报送期限（应于", iso_dates(day - 1), "前报送）")))
+    return notes.overwrite(note, late, lambda m: notes.per_key(
+        m, [due.end, frequency, due.due_date, last, np.where(last, last_period, ""), np.where(last, last_status, -1)],
+        lambda end, freq, due_date, has_last, last_at, last_code: notes.cat(
+            notes.period_text(period_labels(end, freq)), "数据逾期未报（应于", iso_dates(due_date), "前报送）",
+            notes.when(has_last, notes.cat("；最近一次（", notes.period_text(last_at), "）",
+                                           _status_labels(last_code))))))
+
+
+def due_labels(named: np.ndarray, due: Due, frequency: np.ndarray) -> tuple[object, object]:
+    """The due period and due date of the rows in ``named`` as text columns (missing elsewhere)."""
+    code = np.full(len(named), -1, dtype=np.int64)
+    code[named], (end, freq, day) = notes.coded(named, [due.end, frequency, due.due_date])
+    return labels_or_na(list(period_labels(end, freq)), code), labels_or_na(list(iso_dates(day)), code)
+
+
+def _status_labels(codes: np.ndarray) -> np.ndarray:
+    return np.asarray([st.STATUS_LABEL[name] for name in st.STATUSES])[np.clip(codes, 0, None)]

@@ -34,7 +34,7 @@ GROUP = [c.REGION_CODE, c.PLAN_ID]
 
 # derived columns of the per-indicator frame
 VERDICT = "verdict"  # the Chinese label: 已完成, 超额完成, 未完成, 终期值未报送
-EXCEEDED = "exceeded"  # achieved beyond the target (完成率 above 100 %)
+EXCEEDED = c.EXCEEDED  # achieved beyond the target (and beyond a 左右 target's tolerance)
 IS_BINDING = "is_binding"
 
 INDICATOR_FIELDS = [
@@ -53,9 +53,11 @@ def settled(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of plans whose last milestone is settled, by region and plan, with the verdict label added."""
     rows = frame.loc[frame[c.PHASE].isin(SETTLED_PHASES)]
     rows = rows.sort_values(GROUP, kind="stable").reset_index(drop=True)
-    attainment = pd.to_numeric(rows[c.ATTAINMENT], errors="coerce")
     achieved = (rows[c.FINAL_STATUS] == st.ACHIEVED).to_numpy()
-    exceeded = achieved & (attainment > 1.0 + 1e-9).to_numpy()
+    if c.EXCEEDED in rows:  # the core's: beyond the target's tolerance (a 左右 target inside it is 完成, not 超额)
+        exceeded = achieved & rows[c.EXCEEDED].fillna(False).to_numpy(dtype=bool)
+    else:
+        exceeded = achieved & (pd.to_numeric(rows[c.ATTAINMENT], errors="coerce") > 1.0 + 1e-9).to_numpy()
     labels = [st.final_label(status, bool(more)) for status, more in zip(rows[c.FINAL_STATUS], exceeded)]
     return rows.assign(**{VERDICT: labels, EXCEEDED: exceeded, IS_BINDING: (rows[c.BINDING] == "binding").to_numpy()})
 
