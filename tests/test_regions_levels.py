@@ -217,3 +217,23 @@ def test_plans_show_gives_the_level_and_the_separate_sources_with_their_links(mo
     assert "重庆市 500000 省级" in monitor("plans", "show", "chongqing-15th-test").out
     dumped = monitor("plans", "show", "national-15th-test", "--format", "json").out
     assert '"level": "national"' in dumped and '"url": "https://www.gov.cn/zhengce/example.htm"' in dumped
+
+
+def test_a_national_code_typed_into_excel_as_a_number_still_names_全国(monitor, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["地区", "指标", "期间", "数值", "单位"])
+    sheet.append([0, "粮食综合生产能力", 2026, 14000, "亿斤"])  # 000000 typed as a number: Excel keeps 0
+    path = tmp_path / "national.xlsx"
+    book.save(path)
+    result = monitor("actuals", "import", str(path))
+    assert result.code == 0, result.out + result.err
+    assert ("grain_capacity", "2026", "7", "亿吨") in _listed(monitor("actuals", "list", "--region", "全国").out)
+    book2 = Workbook()
+    book2.active.append(["地区", "指标", "期间", "数值"])
+    book2.active.append([12, "粮食综合生产能力", 2026, 7])  # not a shortened code of any plan's region
+    path2 = tmp_path / "unknown.xlsx"
+    book2.save(path2)
+    assert monitor("actuals", "import", str(path2)).code != 0

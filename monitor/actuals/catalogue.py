@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from monitor.actuals.normalise import fold, same_unit
 from monitor.plans.model import Level, Plan
@@ -21,13 +21,48 @@ class RegionRef:
 
 @dataclass(frozen=True)
 class IndicatorRef:
-    """An indicator as a region's plans define it; ``name`` is the label printed in the plan."""
+    """An indicator as a region's plans define it; ``name`` is the label printed in the plan.
+
+    ``uses`` holds (first plan year, kind, printed name) for each plan of the region that names the indicator:
+    plans may give one id different kinds (a 十四五 level, a 十五五 reduction of the same id), so what a row may say
+    depends on its period (:meth:`kinds_in`). It is left out of comparisons: a ref is the indicator, whatever its
+    plans.
+    """
 
     region_code: str
     region_name: str
     indicator_id: str
     name: str
     unit: str
+    uses: tuple[tuple[int, str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The kinds (Kind values) any plan gives the indicator."""
+        return frozenset(kind for _, kind, _ in self.uses)
+
+    def kinds_in(self, year: int | None) -> frozenset[str]:
+        """The kinds (Kind values) the plans in force in ``year`` give the indicator.
+
+        The plan in force for a year is the one of latest start not after that year, as with `succeeds`, where the
+        successor judges the shared indicators from the first day of its period: a 2026 value of an id that is a
+        十四五 level and a 十五五 reduction is a reduction, its 2025 value a level. A year before every plan (a
+        baseline year) falls to the earliest plan. Plans that start in the same year are all in force (several
+        kinds when they disagree); with ``year`` None (a period that cannot be read), every plan's kind.
+        """
+        return frozenset(kind for _, kind, _ in self._in_force(year))
+
+    def name_in(self, year: int | None) -> str:
+        """The name printed by the plan in force in ``year`` (see :meth:`kinds_in`), else :attr:`name`."""
+        names = sorted({name for _, _, name in self._in_force(year)})
+        return self.name if self.name in names or len(names) != 1 else names[0]
+
+    def _in_force(self, year: int | None) -> list[tuple[int, str, str]]:
+        if not self.uses or year is None:
+            return list(self.uses)
+        started = [start for start, _, _ in self.uses if start <= year]
+        first = max(started) if started else min(start for start, _, _ in self.uses)
+        return [use for use in self.uses if use[0] == first]
 
 
 @dataclass(frozen=True)
@@ -53,6 +88,7 @@ class Catalogue:
         owners: dict[str, dict[str, _Owner]] = {}
         by_label: dict[str, dict[str, _Owner]] = {}
         labels: dict[str, dict[str, str]] = {}
+        uses: dict[tuple[str, str], set[tuple[int, str, str]]] = {}  # (region, indicator) → (start, kind, name)
         for plan in plans:
             ref = regions.setdefault(plan.region.code, RegionRef(plan.region.code, plan.region.name))
             for label in (plan.region.code, plan.region.name, *plan.region.aliases):
@@ -64,6 +100,7 @@ class Catalogue:
                     )
             region_owners = owners.setdefault(ref.code, {})
             for ind in plan.indicators:
+                uses.setdefault((ref.code, ind.id), set()).add((plan.period.start, ind.kind.value, ind.name))
                 owner = region_owners.setdefault(
                     ind.id, _Owner(IndicatorRef(ref.code, ref.name, ind.id, ind.name, ind.unit), plan.id)
                 )
@@ -85,16 +122,32 @@ class Catalogue:
             if plan.region.level is Level.national:
                 for label in NATIONAL_LABELS:
                     region_keys.setdefault(fold(label), (regions[plan.region.code], plan.id))
+        complete: dict[tuple[str, str], IndicatorRef] = {}
+
+        def with_kinds(ref: IndicatorRef) -> IndicatorRef:
+            key = (ref.region_code, ref.indicator_id)
+            if key not in complete:
+                complete[key] = replace(ref, uses=tuple(sorted(uses[key])))
+            return complete[key]
+
         return cls(
             regions=tuple(regions.values()),
             _regions={key: ref for key, (ref, _) in region_keys.items()},
-            _indicators={code: {key: o.ref for key, o in keyed.items()} for code, keyed in by_label.items()},
+            _indicators={code: {key: with_kinds(o.ref) for key, o in keyed.items()}
+                         for code, keyed in by_label.items()},
             _labels=labels,
         )
 
     def region(self, label: str) -> RegionRef | None:
-        """The region a code, official name or alias names (全国 and 中国 for a national plan), or None."""
-        return self._regions.get(fold(label))
+        """The region a code, official name or alias names (全国 and 中国 for a national plan), or None.
+
+        A code typed into Excel as a number loses its leading zeros (000000, 全国, becomes 0): digits shorter than
+        a code are read as the code they stand for."""
+        found = self._regions.get(fold(label))
+        text = label.strip()
+        if found is None and text.isdigit() and len(text) < 6:
+            found = self._regions.get(fold(text.zfill(6)))
+        return found
 
     def indicator(self, region_code: str, label: str) -> IndicatorRef | None:
         """The indicator of ``region_code``'s plans that an id, name or alias names, or None."""

@@ -126,6 +126,27 @@ _DIMENSIONS = {
 _COUNTS = frozenset({"家", "个", "户", "件", "项"})
 
 
+# What a 口径 cell may say, folded: the period's own figure (empty, 当年, 本年) or an officially restated cumulative
+# figure since the plan start (累计: "2021–2023 累计下降6.2%" is period 2023, value 6.2, 口径 累计).
+BASIS_OWN = ("", "当年", "本年")
+BASIS_CUMULATIVE = ("累计",)
+
+
+def basis_is_cumulative(text: str) -> bool | None:
+    """True for 累计, False for an empty cell, 当年 or 本年, None for anything else."""
+    key = fold(text)
+    if key in BASIS_CUMULATIVE:
+        return True
+    if key in BASIS_OWN:
+        return False
+    return None
+
+
+def is_percent_sign(unit: str) -> bool:
+    """True for % itself (also written ％ or 百分比): the unit of a growth or decline rate; not ‰, not 个百分点."""
+    return unit_key(unit) in ("%", "百分比")
+
+
 def unit_key(unit: str) -> str:
     """The folded unit, without brackets around it: '（亿元）' → '亿元'."""
     key = fold(unit)
@@ -179,6 +200,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "source": ("来源", "数据来源", "source"),
     "note": ("备注", "说明", "note"),
     "submitted_by": ("报送人", "填报人", "报送单位", "submitted_by"),
+    "basis": ("口径", "数据口径", "basis"),  # 当年/本年 (the period's own figure) or 累计 (restated since plan start)
 }
 REQUIRED_ROLES = ("region", "indicator", "period", "value")
 

@@ -13,15 +13,18 @@ from monitor.actuals.catalogue import Catalogue, IndicatorRef, RegionRef
 from monitor.actuals.normalise import (
     HEADER_ALIASES,
     REQUIRED_ROLES,
+    basis_is_cumulative,
     convert,
     header_role,
+    is_percent_sign,
     is_percent_unit,
     parse_number,
     same_unit,
+    unit_key,
 )
 from monitor.actuals.reader import RawRow, RawTable
 from monitor.core import columns as c
-from monitor.core.periods import Period, parse_period
+from monitor.core.periods import ANNUAL, Period, parse_period
 from monitor.errors import DataError, Problem
 
 ORIGINAL_VALUE = "original_value"
@@ -29,13 +32,33 @@ ORIGINAL_UNIT = "original_unit"
 SOURCE = "source"
 SUBMITTED_BY = "submitted_by"
 ROW = "row"
+# 口径 累计: an officially restated cumulative figure since the plan start (stored as observations.cumulative)
+CUMULATIVE = "cumulative"
 COLUMNS = [
-    c.REGION_CODE, c.INDICATOR_ID, c.PERIOD, c.FREQ, c.PERIOD_END, c.VALUE, c.UNIT,
+    c.REGION_CODE, c.INDICATOR_ID, c.PERIOD, c.FREQ, c.PERIOD_END, c.VALUE, c.UNIT, CUMULATIVE,
     ORIGINAL_VALUE, ORIGINAL_UNIT, SOURCE, c.NOTE, SUBMITTED_BY, ROW,
 ]
 _PERIOD_FORMS = "a year, quarter or month such as 2023, 2023Q2 or 2023-06"
 _MAX_LISTED_REGIONS = 10
 _AMBIGUOUS_MONTH = re.compile(r"\d{4}\.1")  # January as typed, but also October: Excel shows 2023.10 as 2023.1
+
+# The kinds whose rows are rates: each year's growth rate (8.1 = 增长8.1%) or decline (3.1 = 下降3.1%), in %.
+_RATES = {"yearly_rate": "各年增长率", "reduction": "各年降低率"}
+# How the 口径 messages name the kind of an indicator that does not take a restated cumulative figure.
+_KIND_WORDS = {
+    "level": "水平值指标（kind: level，报送期末水平）",
+    "cumulative": "期内累计指标（kind: cumulative，报送各期发生量，由系统逐期累加）",
+    "growth_rate": "年均增长指标（kind: growth_rate，报送水平值，由系统计算增长）",
+    "yearly_rate": "各年增长率指标（kind: yearly_rate，报送各年增长率，由系统平均）",
+    "reduction": "累计降低指标（kind: reduction）",
+}
+_BASIS_VALUES = "留空、当年或本年（该期自身的数值），或累计（规划期初以来的累计数）"
+_CUMULATIVE_KINDS = (
+    "口径留空或填当年、本年。只有累计降低指标（kind: reduction）接受累计：其目标就是规划期初以来的累计降低率，"
+    "统计部门重述的累计降幅（如“2021—2023年累计下降6.2%”）可直接对照；其他指标按各期自身的数值计算，"
+    "累计数会被当作当期值"
+)
+_CUMULATIVE_PERIOD = "年度期间：累计数记在累计区间的最后一年，如“2021—2023年累计下降6.2%”填期间2023、数值6.2、口径累计"
 
 
 def validate(table: RawTable, catalogue: Catalogue, *, submitted_by: str | None = None) -> pd.DataFrame:
@@ -138,7 +161,14 @@ def _check_row(
     region = _region(row, catalogue, problems)
     indicator = _indicator(row, region, catalogue, problems)
     period = _period(row, problems)
-    value, unit = _value(row, indicator, problems)
+    # What a row may say depends on the indicator's kind in the plan in force for its period (IndicatorRef.kinds_in:
+    # the plan of latest start not after the period's year, as `succeeds` hands an indicator over), since one id may
+    # be a 十四五 level and a 十五五 reduction. Where plans starting in the same year disagree, a rate's checks apply
+    # if any of them makes it a rate, and 累计 only if all of them make it a reduction.
+    kinds = indicator.kinds_in(period.year if period else None) if indicator else frozenset()
+    value, unit = _value(row, indicator, period, kinds, problems)
+    not_a_year = _rate(row, indicator, period, kinds, value, problems)
+    cumulative = _basis(row, indicator, period, kinds, not_a_year, problems)
     if indicator is None or period is None:
         return None, problems
     return {
@@ -149,6 +179,7 @@ def _check_row(
         c.PERIOD_END: period.end,
         c.VALUE: value,
         c.UNIT: indicator.unit,
+        CUMULATIVE: cumulative,
         ORIGINAL_VALUE: row.get("value"),
         ORIGINAL_UNIT: unit,
         SOURCE: row.get("source") or None,
@@ -232,7 +263,7 @@ def _period(row: _Cells, problems: list[Problem]) -> Period | None:
 
 
 def _value(
-    row: _Cells, indicator: IndicatorRef | None, problems: list[Problem]
+    row: _Cells, indicator: IndicatorRef | None, period: Period | None, kinds: frozenset[str], problems: list[Problem]
 ) -> tuple[float | None, str | None]:
     """The value in the indicator's unit, and the unit it was written in (unit column, else its % or ‰)."""
     text, unit_text = row.get("value"), row.get("unit")
@@ -247,6 +278,14 @@ def _value(
                                     f"{unit_text!r}", "the same unit in both, or the unit in one place"))
         return None, written
     if indicator is None:
+        return None, written
+    rates = [_RATES[kind] for kind in sorted(kinds & _RATES.keys())]
+    if rates and written is not None and not is_percent_sign(written):
+        # a rate is in %: not ‰, and not 个百分点 (the difference of two percentages, not a rate of change)
+        why = "（个百分点是两个百分比之差，不是增长率或降低率）" if unit_key(written) in ("个百分点", "百分点") else ""
+        message = f"{_name(indicator, period)}报送{'、'.join(rates)}，单位须为%，不能是 {written!r}{why}"
+        problems.append(row.problem_in("unit" if unit_text else "value", message,
+                                       "以%为单位的数值，如 8.1 或 8.1%（单位可留空）"))
         return None, written
     if number.suffix and not is_percent_unit(indicator.unit):
         message = f"{text!r} has a {number.suffix} sign but {indicator.indicator_id} is measured in {indicator.unit}"
@@ -264,10 +303,75 @@ def _value(
         return None, written
 
 
+def _rate(
+    row: _Cells,
+    indicator: IndicatorRef | None,
+    period: Period | None,
+    kinds: frozenset[str],
+    value: float | None,
+    problems: list[Problem],
+) -> bool:
+    """Check a row of a rate indicator (yearly_rate, reduction): a possible rate, for a year. True when the period
+    was refused for not being a year."""
+    if indicator is None or not kinds & _RATES.keys():
+        return False
+    name = _name(indicator, period)
+    if value is not None:
+        text = row.get("value")
+        if "yearly_rate" in kinds and value <= -100:
+            message = f"{name}的增长率 {text!r} 不可能：增长率须大于 -100%（下降100%即降为零）"
+            problems.append(row.problem_in("value", message, "大于 -100 的增长率（%），如 8.1 表示增长8.1%"))
+        if "reduction" in kinds and value >= 100:
+            message = f"{name}的降低率 {text!r} 不可能：下降100%或更多即降到零或以下"
+            problems.append(row.problem_in("value", message,
+                                           "小于 100 的降低率（%），如 3.1 表示下降3.1%；上升时填负数，如 -1.2"))
+    if period is not None and period.freq != ANNUAL:
+        rates = "、".join(_RATES[kind] for kind in sorted(kinds & _RATES.keys()))
+        message = f"{name}按年报送{rates}，期间 {period.label} 不是年度"
+        problems.append(row.problem_in("period", message, "年度期间，如 2023"))
+        return True
+    return False
+
+
+def _basis(
+    row: _Cells,
+    indicator: IndicatorRef | None,
+    period: Period | None,
+    kinds: frozenset[str],
+    not_a_year: bool,
+    problems: list[Problem],
+) -> bool:
+    """True for a restated cumulative figure (口径 累计): only of a reduction indicator, only for a year."""
+    text = row.get("basis")
+    cumulative = basis_is_cumulative(text)
+    if cumulative is None:
+        problems.append(row.problem_in("basis", f"口径 {text!r} 无法识别", _BASIS_VALUES))
+        return False
+    if not cumulative:
+        return False
+    if indicator is not None and kinds != {"reduction"}:
+        words = "、".join(_KIND_WORDS[kind] for kind in sorted(kinds)) or "不是累计降低指标"
+        when = ""
+        if period is not None and len(indicator.kinds) > 1:  # its plans disagree on the kind: say whose it is
+            when = f"在 {period.year} 年适用的规划中"
+        message = f"口径为累计，但{_name(indicator, period)}{when}是{words}，不接受累计口径"
+        problems.append(row.problem_in("basis", message, _CUMULATIVE_KINDS))
+    if period is not None and period.freq != ANNUAL and not not_a_year:  # else refused already as a rate's period
+        field = " / ".join(h for h in (row.header("period"), row.header("basis")) if h)
+        problems.append(row.problem(field, f"口径为累计，但期间 {period.label} 不是年度", _CUMULATIVE_PERIOD))
+    return True
+
+
+def _name(indicator: IndicatorRef, period: Period | None) -> str:
+    """The indicator's name as printed by the plan in force for the period."""
+    return indicator.name_in(period.year if period else None)
+
+
 def _frame(records: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     frame[c.PERIOD_END] = pd.to_datetime(frame[c.PERIOD_END]).astype("datetime64[ns]")
     frame[c.VALUE] = frame[c.VALUE].astype(float)
+    frame[CUMULATIVE] = frame[CUMULATIVE].astype(bool)
     frame[ROW] = frame[ROW].astype("int64")
     for name in (ORIGINAL_UNIT, SOURCE, c.NOTE, SUBMITTED_BY):
         frame[name] = frame[name].astype(object).where(frame[name].notna(), None)

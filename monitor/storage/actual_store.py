@@ -49,13 +49,22 @@ def store_actuals(
     now: datetime,
     dry_run: bool = False,
 ) -> StoreResult:
-    """Store validated rows (the frame of monitor.actuals.validate) as new values or new revisions."""
+    """Store validated rows (the frame of monitor.actuals.validate) as new values or new revisions.
+
+    The frame's optional ``cumulative`` column (口径 累计: an officially restated cumulative figure since the plan
+    start; False when absent) goes to ``observations.cumulative``. A row is unchanged only when its number and its
+    flag both equal those of the value that counts: the same number newly marked 累计, or no longer marked, is a new
+    revision, as a changed number is.
+    """
     current = _current_for(conn, rows)
     merged = rows.merge(current, on=[c.REGION_CODE, c.INDICATOR_ID, c.PERIOD], how="left")
+    # eq(True): a missing flag (no such column, no stored value) is False
+    merged["cumulative"] = merged["cumulative"].eq(True) if "cumulative" in merged else False
     old = merged["old_value"].to_numpy(dtype=float)
     new = merged[c.VALUE].to_numpy(dtype=float)
     is_new = np.isnan(old)
-    same = ~is_new & np.isclose(new, old, rtol=_REL_TOL, atol=0.0)
+    same_flag = merged["old_cumulative"].eq(True).to_numpy() == merged["cumulative"].to_numpy()
+    same = ~is_new & np.isclose(new, old, rtol=_REL_TOL, atol=0.0) & same_flag
     revised = ~is_new & ~same
     result = StoreResult(len(rows), int(is_new.sum()), int(revised.sum()), int(same.sum()), None)
     if dry_run or not result.changed:
@@ -93,6 +102,7 @@ def store_actuals(
             "source_row": changed.get("row"),
             "revision": revision,
             "is_current": True,
+            "cumulative": changed["cumulative"],
         }
     )
     records = records.astype(object).where(records.notna(), None)
@@ -101,23 +111,23 @@ def store_actuals(
 
 
 def _current_for(conn: Connection, rows: pd.DataFrame) -> pd.DataFrame:
-    """The values that count now for the region × indicator pairs in ``rows``."""
+    """The values that count now for the region × indicator pairs in ``rows``, with their 累计 flag."""
     pairs = rows[[c.REGION_CODE, c.INDICATOR_ID]].drop_duplicates().itertuples(index=False, name=None)
     pairs = list(pairs)
+    names = [c.REGION_CODE, c.INDICATOR_ID, c.PERIOD, "old_value", "old_id", "old_revision", "old_cumulative"]
     frames = []
     for start in range(0, len(pairs), 200):
         chunk = pairs[start:start + 200]
         query = select(
             observations.c.region_code, observations.c.indicator_id, observations.c.period,
-            observations.c.value, observations.c.id, observations.c.revision,
+            observations.c.value, observations.c.id, observations.c.revision, observations.c.cumulative,
         ).where(
             observations.c.is_current.is_(True),
             tuple_(observations.c.region_code, observations.c.indicator_id).in_(chunk),
         )
-        frames.append(fetch_frame(conn, query, [c.REGION_CODE, c.INDICATOR_ID, c.PERIOD, "old_value", "old_id",
-                                                "old_revision"]))
+        frames.append(fetch_frame(conn, query, names))
     if not frames:
-        return pd.DataFrame(columns=[c.REGION_CODE, c.INDICATOR_ID, c.PERIOD, "old_value", "old_id", "old_revision"])
+        return pd.DataFrame(columns=names)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -223,7 +233,28 @@ def observations_for_assessment(
     frame[c.PERIOD_END] = pd.to_datetime(frame[c.PERIOD_END], format="%Y-%m-%d")
     frame[c.VALUE] = frame[c.VALUE].astype(float)
     # a value read by two of the queries comes once; period end and frequency fix the period
-    return frame.drop_duplicates([c.REGION_CODE, c.INDICATOR_ID, c.PERIOD_END, c.FREQ], ignore_index=True)
+    frame = frame.drop_duplicates([c.REGION_CODE, c.INDICATOR_ID, c.PERIOD_END, c.FREQ], ignore_index=True)
+    frame[c.RESTATED] = _restated(conn, frame, where)
+    return frame
+
+
+def _restated(conn: Connection, frame: pd.DataFrame, where: list) -> np.ndarray:
+    """Which rows are officially restated cumulative figures: a few rows, read by their own index."""
+    o = observations
+    query = select(o.c.region_code, o.c.indicator_id, cast(o.c.period_end, String(10)), o.c.freq).where(
+        *where, o.c.cumulative == True)  # noqa: E712
+    flagged = fetch_plain_frame(conn, query, [c.REGION_CODE, c.INDICATOR_ID, c.PERIOD_END, c.FREQ])
+    marks = np.zeros(len(frame), dtype=bool)
+    if flagged.empty or frame.empty:
+        return marks
+    keys = set(zip(flagged[c.REGION_CODE], flagged[c.INDICATOR_ID],
+                   pd.to_datetime(flagged[c.PERIOD_END], format="%Y-%m-%d"), flagged[c.FREQ]))
+    candidates = np.flatnonzero(frame[c.INDICATOR_ID].astype(object).isin(set(flagged[c.INDICATOR_ID])).to_numpy())
+    sub = frame.iloc[candidates]
+    hit = [key in keys for key in zip(sub[c.REGION_CODE].astype(object), sub[c.INDICATOR_ID].astype(object),
+                                       sub[c.PERIOD_END], sub[c.FREQ].astype(object))]
+    marks[candidates[np.asarray(hit, dtype=bool)]] = True
+    return marks
 
 
 _FREQS = [MONTHLY, QUARTERLY, ANNUAL]  # the numbers the queries give frequencies
