@@ -2,21 +2,29 @@
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from monitor.plans.loader import plan_files_in, read_plan_files
+from monitor.report.check import OUTPUT_COLUMNS
 from tests.cli_runner import monitor_on
-from tests.conftest import PLANS_DIR, SAMPLES_DIR
+from tests.conftest import PLANS_DIR, ROOT, SAMPLES_DIR
 
+# the target form of each row (docs/method.md, "Target forms")
+FORM_FIELDS = {
+    "form", "target_text", "band_low", "band_high", "exceeded", "reference_id", "reference_name", "reference_value",
+    "annual_year", "annual_target", "annual_status", "years_met", "years_judged", "stated_baseline",
+}
 JSON_FIELDS = {
     "plan_id", "region_code", "region_name", "indicator_id", "indicator_name", "unit", "direction", "phase", "period",
     "t", "baseline", "target", "target_year", "expected", "actual", "gap", "pace", "progress", "projected",
-    "required_rate", "status", "severity", "final_period", "final_year", "final_target", "final_value",
-    "final_status", "attainment", "final_shortfall", "due_period", "due_date", "last_period", "last_value",
-    "last_pace", "last_status", "succeeded_by",
+    "required_rate", "status", "severity", "note", "judgement", "final_period", "final_year", "final_target",
+    "final_value", "final_status", "attainment", "final_shortfall", "due_period", "due_date", "last_period",
+    "last_value", "last_pace", "last_status", "succeeded_by", *FORM_FIELDS,
 }
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 PHASES = {"not_started", "in_progress", "awaiting_final", "final", "continuing"}
 SERIES = sum(len(f.plan.indicators) for f in read_plan_files(plan_files_in(PLANS_DIR)))
 STATUSES = {"achieved", "on_track", "behind", "off_track", "regressing", "missed", "no_data", "not_assessable"}
@@ -42,6 +50,8 @@ def test_the_sample_data_shows_every_status_with_all_json_fields(loaded):
     rows = json.loads(result.out)
     assert len(rows) == SERIES
     assert all(JSON_FIELDS <= row.keys() for row in rows)
+    keys = list(rows[0])
+    assert keys == OUTPUT_COLUMNS and keys[keys.index("note") + 1] == "judgement"  # the sentence follows the note
     assert {row["status"] for row in rows} == STATUSES
     by_key = {(row["region_code"], row["indicator_id"]): row for row in rows}
     rd = by_key[("500229", "rd_expenditure")]
@@ -49,6 +59,7 @@ def test_the_sample_data_shows_every_status_with_all_json_fields(loaded):
     assert rd["actual"] == 0.2 and rd["period"] == "2024" and rd["t"] == 2025.0
     assert rd["expected"] == pytest.approx(0.1 * 3 ** 0.8, abs=1e-9)
     assert rd["status"] == "behind" and rd["severity"] == "warning"
+    assert rd["form"] == "path" and rd["judgement"] is None  # a plain path: its figures say it all
     zone = by_key[("500241", "municipal_high_tech_zone")]
     assert zone["status"] == "missed" and zone["target_year"] == 2024
     assert by_key[("500241", "sti_progress_rank")]["direction"] == "lower"
@@ -96,12 +107,19 @@ def test_exit_code_follows_the_worst_severity_and_fail_on(loaded):
     assert loaded("check", "--as-of", "2025-07-01", "--fail-on", "never", "--format", "json").code == 0
 
 
+def test_every_json_field_is_listed_in_the_readme():
+    section = README.split("### JSON and CSV output", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name in OUTPUT_COLUMNS if not re.search(rf"[`\s,]{name}[`,\s]", section)]
+    assert not missing, f"README.md, JSON and CSV output, does not name {missing}"
+
+
 def test_csv_has_the_same_columns_and_values_as_json(loaded):
     as_json = json.loads(loaded("check", "--as-of", "2025-07-01", "--format", "json", "--fail-on", "never").out)
     as_csv = list(csv.DictReader(loaded("check", "--as-of", "2025-07-01", "--format", "csv",
                                         "--fail-on", "never").out.splitlines()))
     assert list(as_csv[0].keys()) == list(as_json[0].keys())
     assert [r["status"] for r in as_csv] == [r["status"] for r in as_json]
+    assert [r["judgement"] or None for r in as_csv] == [r["judgement"] for r in as_json]
     assert [float(r["expected"]) if r["expected"] else None for r in as_csv] == [r["expected"] for r in as_json]
 
 

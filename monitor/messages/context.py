@@ -3,7 +3,9 @@
 Templates get alerts worst first (critical before warning, then by pace ascending, unknown pace last), each
 assessment with every documented key present (``None`` when unknown), times in the timezone of
 ``notification.now``, and the digest's ``extra`` normalised so that a missing key shows as "nothing to report"
-rather than a template error. ``docs/templates.md`` lists every variable.
+rather than a template error. Each assessment also carries ``judgement``: its target form said in plan language
+(控制在5.5%以内：实际5.6%，超出0.1个百分点; ``None`` for a plain path; :mod:`monitor.report.wording`), worded here so
+that alerts stored before the form columns existed read as well. ``docs/templates.md`` lists every variable.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from monitor.core import columns as c
 from monitor.core.status import SEVERITY_OF, STATUSES
 from monitor.messages.model import AlertItem, Notification
 from monitor.messages.review import reviews
+from monitor.report.wording import JUDGEMENT, judgement
 
 SEVERITY_RANK = {"critical": 2, "warning": 1, "ok": 0}
 
@@ -25,6 +28,7 @@ SEVERITY_RANK = {"critical": 2, "warning": 1, "ok": 0}
 MISSING_KEYS = {"region_name": None, "indicator_name": None, "period": None, "due_date": None,
                 "days_overdue": None, "last_period": None, "last_status": None}
 PLAN_NAME = "plan_name"  # added to each assessment: the plan's title when its region has several plans, else None
+# JUDGEMENT ("judgement") is added to each assessment too: the target form in plan language, None for a plain path
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,12 @@ class DigestView:
 
 
 def full_assessment(assessment: dict[str, Any] | None) -> dict[str, Any]:
-    """Every documented assessment key, ``None`` where absent; NaN becomes ``None``; extra keys are kept."""
-    out: dict[str, Any] = dict.fromkeys((*c.ASSESSMENT_COLUMNS, PLAN_NAME))
+    """Every documented assessment key, ``None`` where absent; NaN becomes ``None``; extra keys are kept; and the
+    row's ``judgement`` (None where there is nothing to add to its figures)."""
+    out: dict[str, Any] = dict.fromkeys((*c.ASSESSMENT_COLUMNS, PLAN_NAME, JUDGEMENT))
     for key, value in (assessment or {}).items():
         out[key] = None if isinstance(value, float) and math.isnan(value) else value
+    out[JUDGEMENT] = judgement(out) or None
     return out
 
 

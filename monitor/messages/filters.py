@@ -11,6 +11,8 @@ into spaces (so a value cannot start a heading, quote or list) and defangs URL s
 Numbers follow ``monitor/report/check.py`` exactly: up to four decimals with trailing zeros dropped and thousands
 separators (``num``), one decimal for percentages (``pct``: 0.9512 → ``95.1%``), and the yearly rate still needed
 as ``+4家/年`` on a linear path or ``+17.1%/年`` on a compound one (``rate``). A missing value shows as ``—``.
+A difference of a percentage indicator (unit ``%``) is in 个百分点, never %: a signed ``qty`` (a gap) and a linear
+``rate`` say ``-0.2个百分点``, ``+0.05个百分点/年`` (:mod:`monitor.report.wording`, whose ``number`` ``num`` is).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from markupsafe import Markup, escape
 
 from monitor.core.periods import ANNUAL, QUARTERLY, parse_period
 from monitor.core.status import PHASE_LABEL, SEVERITY_LABEL, STATUS_LABEL, final_label
+from monitor.report.wording import difference_unit, number
 
 MISSING = "—"
 
@@ -83,10 +86,7 @@ def _missing(value: Any) -> bool:
 
 def num(value: Any, digits: int = 4) -> str:
     """Up to ``digits`` decimals, trailing zeros dropped, thousands separated: 1346.52168 → ``1,346.5217``."""
-    if _missing(value):
-        return MISSING
-    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return number(value, digits)
 
 
 def signed(value: Any, digits: int = 4) -> str:
@@ -108,11 +108,12 @@ def pct(value: Any, sign: bool = False) -> str:
 
 
 def qty(value: Any, unit: Any = None, sign: bool = False) -> str:
-    """A number with its unit, no space, as the check table writes rates: ``0.2408亿元``, ``31家``, ``0.678%``."""
+    """A number with its unit, no space, as the check table writes rates: ``0.2408亿元``, ``31家``, ``0.678%``.
+    With ``sign`` it is a difference (a gap): ``-0.0408亿元``, and ``-0.2个百分点`` for a percentage."""
     text = signed(value) if sign else num(value)
     if text == MISSING or not unit:
         return text
-    return text + str(unit)
+    return text + (difference_unit(str(unit)) if sign else str(unit))
 
 
 def rate(value: Any, trajectory: Any, unit: Any = None, sign: bool = True) -> str:
@@ -121,7 +122,7 @@ def rate(value: Any, trajectory: Any, unit: Any = None, sign: bool = True) -> st
         return MISSING
     if trajectory == "compound":
         return pct(value, sign=sign) + "/年"
-    return (signed(value) if sign else num(value)) + (str(unit) if unit else "") + "/年"
+    return (signed(value) if sign else num(value)) + (difference_unit(str(unit)) if unit else "") + "/年"
 
 
 def status_label(status: Any) -> str:
@@ -134,10 +135,17 @@ def phase_label(phase: Any) -> str:
     return PHASE_LABEL.get(phase, str(phase) if phase else MISSING)
 
 
-def verdict_label(final_status: Any, attainment: Any = None) -> str:
-    """A final verdict as a review prints it: 已完成, 超额完成 (attainment above 1), 未完成, 终期值未报送."""
-    exceeded = not _missing(attainment) and float(attainment) > 1
-    return final_label(final_status, exceeded) or MISSING
+def verdict_label(final_status: Any, attainment: Any = None, exceeded: Any = None) -> str:
+    """A final verdict as a review prints it: 已完成, 超额完成, 未完成, 终期值未报送. 超额完成 follows the row's
+    ``exceeded`` (beyond the target's tolerance) where given, else an attainment above 1."""
+    return final_label(final_status, beyond(attainment, exceeded)) or MISSING
+
+
+def beyond(attainment: Any = None, exceeded: Any = None) -> bool:
+    """Achieved beyond the target: the row's ``exceeded`` flag where known, else 完成率 above 100 %."""
+    if exceeded is not None and not _missing(exceeded):
+        return bool(exceeded)
+    return not _missing(attainment) and float(attainment) > 1
 
 
 _QUARTERS = "一二三四"

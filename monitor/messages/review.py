@@ -1,7 +1,8 @@
 """The figures of a 终期评估 message (kind ``final``): a plan's final verdicts in one region, counted as a Chinese
 final review counts them (docs/method.md, "Final verdict of a milestone"):
 
-- 完成 n / 未完成 m / 未报送 k, and how many of the achieved beat their target (超额完成, 完成率 above 100 %);
+- 完成 n / 未完成 m / 未报送 k, and how many of the achieved beat their target (超额完成: the row's ``exceeded``, or
+  完成率 above 100 % for rows stored before it existed);
 - 指标完成率 = achieved ÷ (achieved + missed): the indicators without a final figure are not judged;
 - the same for the 约束性 (binding) indicators alone.
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from monitor.core import columns as c
 from monitor.core.status import ACHIEVED, MISSED, NO_DATA
+from monitor.messages.filters import beyond
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,8 @@ class PlanReview:
 
 
 def _exceeded(a: dict[str, Any]) -> bool:
-    attainment = a.get(c.ATTAINMENT)
-    return attainment is not None and attainment > 1
+    """超额完成: the row's ``exceeded`` where known (beyond a 左右 target's tolerance), else 完成率 above 100 %."""
+    return beyond(a.get(c.ATTAINMENT), a.get(c.EXCEEDED))
 
 
 def tally(rows: list[dict[str, Any]]) -> Tally:
