@@ -26,7 +26,7 @@ from monitor.core.observations import EPS_T, RANKED, Lookup, by_series, mileston
 from monitor.core.paths import expected as expected_on_path
 from monitor.core.paths import measures as path_measures
 from monitor.core.paths import projection
-from monitor.core.phases import FREQUENCIES, PHASE_CODES, latest_due, phases_of, year_start
+from monitor.core.phases import ANNUAL, FREQUENCIES, PHASE_CODES, latest_due, phases_of, year_start
 from monitor.core.verdicts import REL_TOL, final_verdicts, settling_values
 
 _PACE_DECIMALS = 9  # pace is rounded before it meets a cut-off, so 0.95 on paper is 0.95 here
@@ -208,7 +208,8 @@ def assess(
 
     # the target forms that are not a plain path rewrite their rows (monitor.core.targets)
     annual_years, annual_values = forms.point_arrays(keys, n, points, c.ANNUAL)
-    ctx = targets.Context(spec, direction, obs, raw, restated, find, cumulative, t0, t_end, growth_percent,
+    ctx = targets.Context(spec, direction, obs, raw, restated, find, cumulative, frequency == ANNUAL, t0, t_end,
+                          growth_percent,
                           forms.relative_rows(keys, s), annual_years, annual_values)
     measures = targets.Measures(status, actual, target, expected, gap, shortfall, pace, progress, projected,
                                 required)

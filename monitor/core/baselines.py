@@ -47,6 +47,8 @@ def rebase(keys: dict[str, tuple], n: int, points: pd.DataFrame | None, baseline
     """The baseline in force for the year judged: the latest rebase of a year up to it (a census revision from
     2027 on); returns which rows were rebased and the baselines."""
     years, values = forms.point_arrays(keys, n, points, c.REBASE)
+    if not np.isfinite(years).any():
+        return np.zeros(n, dtype=bool), baseline
     judged_year = np.ceil(t_eval - EPS_T) - 1.0
     found = np.full(n, np.nan)
     for k in range(years.shape[1]):  # rebases are sorted by year: the last that applies wins

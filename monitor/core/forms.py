@@ -38,7 +38,6 @@ class Spec(NamedTuple):
     relation_above: np.ndarray  # bool: 高于 (else 同步)
     relative_tol: np.ndarray
     is_estimate: np.ndarray  # bool: the printed baseline is 预计
-    target_text: np.ndarray  # object: the target in plan language (None where not given)
     yearly_rate: np.ndarray  # bool: kind yearly_rate
     reduction: np.ndarray  # bool: kind reduction
 
@@ -65,10 +64,9 @@ def spec_of(s: pd.DataFrame) -> Spec:
         change_by=_numbers(s, c.CHANGE_BY, n),
         change_times=_numbers(s, c.CHANGE_TIMES, n),
         change_year=_numbers(s, c.CHANGE_YEAR, n),
-        relation_above=_texts(s, c.RELATION, n) == "above",
+        relation_above=_codes(s, c.RELATION, ["in_step", "above"], n) == 1,
         relative_tol=_numbers(s, c.RELATIVE_TOLERANCE, n),
         is_estimate=_flags(s, c.BASELINE_IS_ESTIMATE, n),
-        target_text=_texts(s, c.TARGET_TEXT, n),
         yearly_rate=kind == "yearly_rate",
         reduction=kind == "reduction",
     )
@@ -78,7 +76,10 @@ def restated(observations: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     """The ``restated`` flag of the observations at ``rows`` (all False when the frame has no such column)."""
     if c.RESTATED not in observations:
         return np.zeros(len(rows), dtype=bool)
-    return pd.array(observations[c.RESTATED], dtype="boolean").fillna(False).to_numpy(dtype=bool)[rows]
+    column = observations[c.RESTATED]
+    if column.dtype == bool:
+        return column.to_numpy()[rows]
+    return pd.array(column, dtype="boolean").fillna(False).to_numpy(dtype=bool)[rows]
 
 
 def about_tolerance(spec: Spec, target: np.ndarray) -> np.ndarray:
@@ -148,7 +149,11 @@ def outside_by(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarr
 def _codes(s: pd.DataFrame, name: str, names: list[str], n: int) -> np.ndarray:
     if name not in s:
         return np.zeros(n, dtype=np.int64)
-    values = s[name].to_numpy(dtype=object)
+    column = s[name]
+    if isinstance(column.dtype, pd.CategoricalDtype):  # as the storage layer hands it over: map the few categories
+        known = np.asarray([names.index(v) if v in names else 0 for v in column.cat.categories] + [0])
+        return known[column.cat.codes.to_numpy()]  # a missing value (-1) takes the last: 0, a path
+    values = column.to_numpy(dtype=object)
     codes = np.zeros(n, dtype=np.int64)
     for code, label in enumerate(names[1:], start=1):  # a handful of names, each a whole-column comparison
         codes[values == label] = code
@@ -158,6 +163,8 @@ def _codes(s: pd.DataFrame, name: str, names: list[str], n: int) -> np.ndarray:
 def _flags(s: pd.DataFrame, name: str, n: int) -> np.ndarray:
     if name not in s:
         return np.zeros(n, dtype=bool)
+    if s[name].dtype == bool:
+        return s[name].to_numpy()
     return pd.array(s[name], dtype="boolean").fillna(False).to_numpy(dtype=bool)
 
 

@@ -40,6 +40,20 @@ def text(column: pd.Series) -> object:
     return column if column.dtype == STR else column.to_numpy()
 
 
+def text_or_na(column: pd.Series) -> object:
+    """A text column that may have missing values, as the result frame takes it (a categorical's codes reused)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return labels_or_na(list(column.cat.categories), column.cat.codes.to_numpy())
+    return few_texts(column.astype(object).to_numpy())
+
+
+def sparse_texts(mask: np.ndarray, values: np.ndarray) -> object:
+    """``values`` where ``mask`` holds, missing elsewhere, as a text column; cheap when nothing is masked."""
+    if not mask.any():
+        return labels_or_na([], np.full(len(mask), -1))
+    return few_texts(np.where(mask, values, None))
+
+
 def factorized(column: pd.Series) -> tuple[np.ndarray, object]:
     """Codes and the distinct values they number, missing values numbered too, as ``pd.factorize`` gives them.
 

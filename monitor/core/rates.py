@@ -111,15 +111,22 @@ def name_missing_years(note: np.ndarray, obs: Obs, restated: np.ndarray, t0: np.
     (yearly rates, reductions, cumulative flows): a missing year is never counted as 0 silently."""
     if not rated.any():
         return note
-    sid = obs.sid
+    n = len(rated)
+    at = np.flatnonzero(rated[obs.sid])
+    sid, t = obs.sid[at], obs.t[at]
     years_in = np.ceil(np.where(rated, elapsed, 0.0) - EPS_T).astype(np.int64)
-    inside = rated[sid] & (obs.t > t0[sid] + EPS_T) & (obs.t <= (t0 + elapsed)[sid] + EPS_T)
-    offset = np.ceil(obs.t - t0[sid] - EPS_T).astype(np.int64) - 1  # 0 for the first plan year
-    # a restated cumulative figure covers its own year and every year before it
-    offset = np.clip(offset, 0, 61)
-    covered = np.where(restated, np.left_shift(1, offset + 1) - 1, np.left_shift(1, offset))
-    bits = np.zeros(len(rated), dtype=np.int64)
-    np.bitwise_or.at(bits, sid[inside], covered[inside])
+    inside = (t > t0[sid] + EPS_T) & (t <= (t0 + elapsed)[sid] + EPS_T)
+    at, sid, t = at[inside], sid[inside], t[inside]
+    offset = np.clip(np.ceil(t - t0[sid] - EPS_T).astype(np.int64) - 1, 0, 61)  # 0 for the first plan year
+    # each reported year's bit (OR-ed per series: the observations are sorted by series), and every year up to the
+    # latest restated cumulative figure, which covers its own year and all before it
+    bits = np.zeros(n, dtype=np.int64)
+    restated_at = np.full(n, -1, dtype=np.int64)
+    if len(at):
+        first = group_bounds(sid)[0]
+        bits[sid[first]] = np.bitwise_or.reduceat(np.left_shift(1, offset), first)
+        restated_at[sid[first]] = np.maximum.reduceat(np.where(restated[at], offset, -1), first)
+    bits |= np.left_shift(1, restated_at + 1) - 1
     full = np.left_shift(1, np.clip(years_in, 0, 62)) - 1
     missing = np.where(rated, full & ~bits, 0)
     gaps = missing > 0

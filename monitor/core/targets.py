@@ -20,7 +20,7 @@ from monitor.core import annual, bounds, notes, rates, relative
 from monitor.core import columns as c
 from monitor.core import forms as f
 from monitor.core import status as st
-from monitor.core.keys import few_texts, integers, labels, labels_or_na
+from monitor.core.keys import integers, labels, labels_or_na, sparse_texts, text_or_na
 from monitor.core.observations import EPS_T, Lookup, Obs
 from monitor.core.verdicts import REL_TOL, final_verdicts
 
@@ -69,6 +69,7 @@ class Context(NamedTuple):
     restated: np.ndarray  # per observation: an officially restated cumulative figure
     find: Lookup
     cumulative: np.ndarray  # per series: kind cumulative (flows)
+    annual: np.ndarray  # per series: reported once a year
     t0: np.ndarray
     t_end: np.ndarray
     percent: np.ndarray  # a growth target X in percent (7 for 年均增长7%)
@@ -116,13 +117,17 @@ def derived_values(derived: np.ndarray, mv: np.ndarray, mt: np.ndarray, spec: f.
                    tb: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """The values of the milestones that follow from the baseline: B·(1 + X)^years, B + Δ, B × k."""
     mv = mv.copy()
-    base = baseline[:, None]
+    rows = np.flatnonzero((derived != NONE).any(axis=1))  # only the series whose milestones follow the baseline
+    if not len(rows):
+        return mv
+    base = baseline[rows, None]
     with np.errstate(invalid="ignore", over="ignore"):
-        grown = base * np.power(1.0 + rate[:, None], mt - tb[:, None])
-        changed = np.where(np.isfinite(spec.change_by)[:, None], base + spec.change_by[:, None],
-                           base * spec.change_times[:, None])
-    mv = np.where(derived == GROWTH, grown, mv)
-    return np.where(derived == CHANGE, changed, mv)
+        grown = base * np.power(1.0 + rate[rows, None], mt[rows] - tb[rows, None])
+        changed = np.where(np.isfinite(spec.change_by[rows])[:, None], base + spec.change_by[rows, None],
+                           base * spec.change_times[rows, None])
+    code = derived[rows]
+    mv[rows] = np.where(code == GROWTH, grown, np.where(code == CHANGE, changed, mv[rows]))
+    return mv
 
 
 def in_period(ctx: Context, m: Measures, note: np.ndarray, has: np.ndarray, at: np.ndarray, t: np.ndarray,
@@ -141,7 +146,9 @@ def in_period(ctx: Context, m: Measures, note: np.ndarray, has: np.ndarray, at: 
         m.gap[growth] = (m.actual - x)[growth]
         m.shortfall[growth] = (ctx.direction * (x - m.actual))[growth]
         m.progress[growth] = np.nan
-    counted = spec.yearly_rate | spec.reduction | ctx.cumulative
+    # figures that add up or compound year by year; flows reported monthly or quarterly are left to the
+    # late-figure rule, which names the missing period
+    counted = spec.yearly_rate | spec.reduction | (ctx.cumulative & ctx.annual)
     note = rates.name_missing_years(note, ctx.obs, ctx.restated, ctx.t0, has & counted, elapsed, start_year,
                                     ctx.cumulative | spec.reduction)
 
@@ -184,9 +191,10 @@ def in_period(ctx: Context, m: Measures, note: np.ndarray, has: np.ndarray, at: 
         yrs = relative.years(ctx.obs, ctx.find, spec, ctx.other, related, ctx.t0, t)
         extra.years_met[related], extra.years_judged[related] = yrs.met[related], yrs.judged[related]
 
-    judged_annual = annual.judge(ctx.annual_years, ctx.annual_values, t, raw_actual, ctx.direction, spec.strict)
-    extra.annual_year[:], extra.annual_target[:], extra.annual_met[:] = judged_annual
     only_annual = (spec.form == f.ANNUAL) & has
+    if np.isfinite(ctx.annual_years).any() or only_annual.any():
+        judged_annual = annual.judge(ctx.annual_years, ctx.annual_values, t, raw_actual, ctx.direction, spec.strict)
+        extra.annual_year[:], extra.annual_target[:], extra.annual_met[:] = judged_annual
     if only_annual.any():
         set_ = only_annual & np.isfinite(judged_annual.target)
         _judge(m, set_, judged_annual.met == 1.0)
@@ -265,12 +273,12 @@ def columns(ctx: Context, extra: Extra, s: pd.DataFrame, final_status: np.ndarra
     names = s[c.INDICATOR_NAME].to_numpy(dtype=object)
     return {
         c.FORM: labels(f.FORMS, spec.form),
-        c.TARGET_TEXT: few_texts(spec.target_text),
+        c.TARGET_TEXT: text_or_na(s[c.TARGET_TEXT]) if c.TARGET_TEXT in s else labels_or_na([], -np.ones(len(s))),
         c.BAND_LOW: extra.band_low,
         c.BAND_HIGH: extra.band_high,
         c.EXCEEDED: exceeded,
-        c.REFERENCE_ID: few_texts(np.where(related, other_ids, None)),
-        c.REFERENCE_NAME: few_texts(np.where(related, names[np.maximum(ctx.other, 0)], None)),
+        c.REFERENCE_ID: sparse_texts(related, other_ids),
+        c.REFERENCE_NAME: sparse_texts(related, names[np.maximum(ctx.other, 0)]),
         c.REFERENCE_VALUE: extra.reference_value,
         c.ANNUAL_YEAR: integers(extra.annual_year),
         c.ANNUAL_TARGET: extra.annual_target,

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Integer, cast, delete, func, insert, select, update
 
@@ -183,6 +184,7 @@ def series_frames(
     plan_numbers = numbered(plans.c.plan_id, "plan_numbers")
     region_numbers = numbered(plans.c.region_code, "region_numbers")
     indicator_numbers = numbered(pi.c.indicator_id, "indicator_numbers")
+    text_numbers = numbered(pi.c.target_text, "text_numbers", [pi.c.target_text.isnot(None)])
     query = (
         select(
             plan_numbers.c.number.label(c.PLAN_ID),
@@ -204,42 +206,103 @@ def series_frames(
             pi.c.due_days.label(c.DUE_DAYS),
             successors.c.successor.label(c.SUCCESSOR_ID),
             successors.c.start.label(c.SUCCESSOR_START_YEAR),
-            # the target-form columns have the same names in the table (booleans read as 0/1)
-            *[(cast(pi.c[name], Integer) if name in _FLAGS else pi.c[name]).label(name) for name in c.FORM_COLUMNS],
+            text_numbers.c.number.label(c.TARGET_TEXT),
         )
         .select_from(pi.join(plans, plans.c.plan_id == pi.c.plan_id)
                      .outerjoin(successors, (successors.c.plan_id == pi.c.plan_id)
                                 & (successors.c.indicator_id == pi.c.indicator_id))
                      .outerjoin(plan_numbers, plan_numbers.c.value == pi.c.plan_id)
                      .outerjoin(region_numbers, region_numbers.c.value == plans.c.region_code)
-                     .outerjoin(indicator_numbers, indicator_numbers.c.value == pi.c.indicator_id))
+                     .outerjoin(indicator_numbers, indicator_numbers.c.value == pi.c.indicator_id)
+                     .outerjoin(text_numbers, text_numbers.c.value == pi.c.target_text))
         .order_by(plans.c.region_code, pi.c.plan_id, pi.c.position)
     )
+    # the target form of the few series that are not a plain path: a national run of paths reads no form column
+    forms = select(plan_numbers.c.number, indicator_numbers.c.number, *[
+        (cast(pi.c[name], Integer) if name in _FLAGS else pi.c[name]).label(name) for name in _FORM_FIELDS
+    ]).select_from(pi.join(plans, plans.c.plan_id == pi.c.plan_id)
+                   .outerjoin(plan_numbers, plan_numbers.c.value == pi.c.plan_id)
+                   .outerjoin(indicator_numbers, indicator_numbers.c.value == pi.c.indicator_id)).where(
+        (pi.c.form != "path") | (pi.c.judged != "each_year") | (pi.c.strict == True)  # noqa: E712
+        | (pi.c.about == True) | (pi.c.baseline_is_estimate == True)  # noqa: E712
+        | pi.c.range_low.isnot(None) | pi.c.range_high.isnot(None) | pi.c.change_by.isnot(None)
+        | pi.c.change_times.isnot(None) | pi.c.relative_to.isnot(None))
     m = milestones
     ms = select(plan_numbers.c.number, indicator_numbers.c.number, m.c.year, m.c.value).select_from(
         m.outerjoin(plan_numbers, plan_numbers.c.value == m.c.plan_id)
         .outerjoin(indicator_numbers, indicator_numbers.c.value == m.c.indicator_id))
     if plan_id:
-        query = query.where(pi.c.plan_id == plan_id)
+        query, forms = query.where(pi.c.plan_id == plan_id), forms.where(pi.c.plan_id == plan_id)
         ms = ms.where(m.c.plan_id == plan_id)
     if region_codes is not None:
         query = query.where(plans.c.region_code.in_(region_codes))
+        forms = forms.where(plans.c.region_code.in_(region_codes))
     if indicator_id:
-        query = query.where(pi.c.indicator_id == indicator_id)
+        query, forms = query.where(pi.c.indicator_id == indicator_id), forms.where(pi.c.indicator_id == indicator_id)
         ms = ms.where(m.c.indicator_id == indicator_id)
-    numbering = {numbers: categories(conn, numbers) for numbers in (plan_numbers, region_numbers, indicator_numbers)}
-    series = fetch_plain_frame(conn, query, c.SERIES_COLUMNS)
+    numbering = {numbers: categories(conn, numbers)
+                 for numbers in (plan_numbers, region_numbers, indicator_numbers, text_numbers)}
+    main_columns = [name for name in c.SERIES_COLUMNS if name not in _FORM_FIELDS]
+    series = fetch_plain_frame(conn, query, main_columns)
+    form_rows = fetch_plain_frame(conn, forms, [c.PLAN_ID, c.INDICATOR_ID, *_FORM_FIELDS])
     frame = fetch_plain_frame(conn, ms, c.MILESTONE_COLUMNS)
     check_unchanged(conn, numbering)
     plan_ids, indicator_ids = numbering[plan_numbers], numbering[indicator_numbers]
     series = to_categorical(series, {c.PLAN_ID: plan_ids, c.REGION_CODE: numbering[region_numbers],
                                      c.INDICATOR_ID: indicator_ids})
-    for col in (c.BASELINE, c.GROWTH_PERCENT, c.SUCCESSOR_START_YEAR, c.RANGE_LOW, c.RANGE_HIGH, c.TOLERANCE,
-                c.CHANGE_BY, c.CHANGE_TIMES, c.CHANGE_YEAR, c.RELATIVE_TOLERANCE):
+    series[c.TARGET_TEXT] = pd.Categorical.from_codes(  # -1: no text stored (a plan loaded before 0006)
+        pd.to_numeric(series[c.TARGET_TEXT], errors="coerce").fillna(-1).to_numpy(dtype=np.int64),
+        categories=numbering[text_numbers])
+    for col in (c.BASELINE, c.GROWTH_PERCENT, c.SUCCESSOR_START_YEAR):
         series[col] = pd.to_numeric(series[col], errors="coerce").astype(float)
-    for col in _FLAGS:
-        series[col] = series[col].fillna(0).astype(bool)
+    series = _with_forms(series, form_rows)
     return series, to_categorical(frame, {c.PLAN_ID: plan_ids, c.INDICATOR_ID: indicator_ids})
+
+
+_DEFAULTS = {c.FORM: "path", c.JUDGED: "each_year", c.STRICT: False, c.ABOUT: False, c.BASELINE_IS_ESTIMATE: False}
+_FORM_FIELDS = [name for name in c.FORM_COLUMNS if name != c.TARGET_TEXT]  # same names in the table
+
+
+def _with_forms(series: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The series with their target-form columns: the defaults of a path, and the rows that say otherwise.
+
+    form, judged and relation come as categoricals (a handful of values each), which the core maps without
+    scanning 100,000 strings."""
+    n = len(series)
+    columns: dict[str, np.ndarray] = {}
+    for name in _FORM_FIELDS:
+        if name in _CHOICES:
+            default = _CHOICES[name].index(_DEFAULTS[name]) if name in _DEFAULTS else -1
+            columns[name] = np.full(n, default, dtype=np.int64)
+        elif name in _FLAGS:
+            columns[name] = np.zeros(n, dtype=bool)
+        elif name == c.RELATIVE_TO:
+            columns[name] = np.full(n, None, dtype=object)
+        else:
+            columns[name] = np.full(n, np.nan)
+    if not rows.empty:
+        size = len(series[c.INDICATOR_ID].cat.categories) + 1
+        keys = pd.Index(series[c.PLAN_ID].cat.codes.to_numpy(np.int64) * size
+                        + series[c.INDICATOR_ID].cat.codes.to_numpy(np.int64))
+        at = keys.get_indexer(rows[c.PLAN_ID].to_numpy(np.int64) * size + rows[c.INDICATOR_ID].to_numpy(np.int64))
+        found = at >= 0
+        for name in _FORM_FIELDS:
+            values = rows[name].to_numpy()[found]
+            if name in _CHOICES:
+                values = np.asarray([_CHOICES[name].index(v) if v in _CHOICES[name] else -1 for v in values],
+                                    dtype=np.int64)
+            elif name in _FLAGS:
+                values = values.astype(bool)
+            elif name != c.RELATIVE_TO:
+                values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+            columns[name][at[found]] = values
+    for name, values in columns.items():
+        series[name] = pd.Categorical.from_codes(values, categories=_CHOICES[name]) if name in _CHOICES else values
+    return series
+
+
+_CHOICES = {c.FORM: ["path", "bound", "range", "relative", "annual"], c.JUDGED: ["each_year", "average", "final"],
+            c.RELATION: ["above", "in_step"]}
 
 
 def point_frame(conn: Connection, plan_id: str | None = None, indicator_id: str | None = None) -> pd.DataFrame:
