@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import pytest
@@ -187,3 +188,15 @@ def test_percent_units_are_recognised_in_any_width():
 )
 def test_headers_are_recognised_in_chinese_or_english(header, role):
     assert header_role(header) == role
+
+
+@pytest.mark.parametrize("text", ["9" * 309, "1" * 400, "-" + "1" * 400, "1" * 400 + "%"])
+def test_a_number_too_large_for_a_float_is_refused_not_made_infinite(text):
+    with pytest.raises(ValueError, match="超出了能计算的范围"):
+        parse_number(text)
+
+
+@pytest.mark.parametrize("text", ["-0", "-0.0", "−0", "-0%"])
+def test_minus_zero_is_zero(text):
+    value = parse_number(text).value
+    assert value == 0 and math.copysign(1.0, value) == 1.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import select
 
@@ -61,3 +63,25 @@ def test_inbox_scan_without_a_folder_is_a_one_line_error(monitor, monkeypatch):
     result = monitor("inbox", "scan")
     assert result.code == 3
     assert "MONITOR_INBOX__PATH" in result.err and "Traceback" not in result.err
+
+
+def test_inbox_scan_with_a_rejected_folder_that_is_a_link_exits_3_and_moves_nothing(monitor, tmp_path):
+    inbox, outside = tmp_path / "inbox", tmp_path / "outside"
+    outside.mkdir()
+    (inbox / "rejected").symlink_to(outside, target_is_directory=True)
+    (inbox / "城口县.csv").write_text("地区,指标,期间,数值\n城口县,rd_expenditure,2024,两千\n", encoding="utf-8")
+    result = monitor("inbox", "scan")
+    assert result.code == 3
+    assert "rejected is a symbolic link" in result.err and "no file was taken" in result.err
+    assert list(outside.iterdir()) == [] and (inbox / "城口县.csv").exists()
+
+
+def test_inbox_scan_lists_a_file_named_in_gbk_by_a_readable_name(monitor, tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / os.fsdecode("城口县2024年报.csv".encode("gbk"))).write_bytes(
+        (SAMPLES_DIR / "chengkou-sample-actuals.csv").read_bytes())
+    result = monitor("inbox", "scan")
+    assert result.code == 0, result.err
+    assert "1 file: 0 imported, 1 rejected" in result.out
+    assert "【报送文件未导入】城口县 城口县2024年报.csv" in result.out and "文件名不是 UTF-8 编码" in result.out
+    assert "城口县2024年报.csv" in monitor("inbox", "list").out

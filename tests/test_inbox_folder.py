@@ -9,7 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from monitor.inbox.folder import Seen, Sightings, candidates, free_name, is_candidate, move, sight
+from monitor.inbox.folder import (
+    Seen,
+    Sightings,
+    UnsafeFolderError,
+    candidates,
+    destination_problem,
+    fit_name,
+    free_name,
+    is_candidate,
+    is_utf8,
+    move,
+    safe_name,
+    sight,
+    write_atomically,
+)
 
 NOW = datetime(2025, 7, 1, 2, 0, tzinfo=timezone.utc)
 SETTLE = timedelta(seconds=5)
@@ -108,3 +122,97 @@ def test_move_never_overwrites(tmp_path):
     with pytest.raises(FileExistsError):
         move(tmp_path / "a.csv", tmp_path / "processed" / "a.csv")
     assert (tmp_path / "processed" / "a.csv").read_text() == "old"
+
+
+# names that are not UTF-8, names too long, destination folders that are links -----------------------------------
+
+
+def test_sightings_of_a_name_that_is_not_utf8_are_saved_and_read_back(tmp_path):
+    path = tmp_path / os.fsdecode("城口县.csv".encode("gbk"))
+    path.write_bytes(b"1")
+    stamp = int((NOW.timestamp() - 60) * 1e9)
+    os.utime(path, ns=(stamp, stamp))
+    files = candidates(tmp_path)
+    first = Sightings(tmp_path)
+    assert first.settled(files, NOW, SETTLE) == ([], files)
+    first.save()  # once raised UnicodeEncodeError, every scan, so no file ever settled
+    assert Sightings(tmp_path).settled(files, NOW + timedelta(seconds=6), SETTLE) == (files, [])
+
+
+def test_a_name_that_is_not_utf8_is_shown_as_gbk_or_with_its_bytes_escaped():
+    assert safe_name("城口县.csv") == "城口县.csv"
+    assert safe_name(os.fsdecode("城口县（2024）.xlsx".encode("gbk"))) == "城口县（2024）.xlsx"
+    assert safe_name(os.fsdecode(b"\xff\xfe\x80.csv")) == "%FF%FE%80.csv"
+    assert is_utf8(safe_name(os.fsdecode(b"a\x81\x30.csv")))  # a GB18030 sequence cut short
+
+
+@pytest.mark.parametrize("room", [0, len(".errors.txt"), len(".duplicate.txt")])
+def test_a_long_name_is_shortened_to_fit_with_its_extension_and_kept_apart(tmp_path, room):
+    stamp = datetime(2025, 7, 1, 10, 0, 5)
+    names = ["城口县" * 28 + "甲.csv", "城口县" * 28 + "乙.csv"]  # 259 bytes each, alike but for the end
+    targets = []
+    for name in names * 3:  # each name three times: then with a timestamp, then with a counter
+        target = free_name(tmp_path, name, stamp, room=room)
+        assert len(os.fsencode(target.name)) + room <= 255 and target.suffix == ".csv"
+        assert target.name.startswith("城口县城口县")
+        target.write_text("taken")
+        targets.append(target)
+    assert len(set(targets)) == 6
+
+
+def test_a_name_that_fits_is_not_changed():
+    name = "城口县" * 27 + ".csv"  # 247 bytes
+    assert fit_name(name) == name
+    assert len(os.fsencode(fit_name(name, 236))) <= 236 and fit_name(name, 236).endswith(".csv")
+
+
+def test_a_report_beside_a_long_name_is_written(tmp_path):
+    path = tmp_path / ("城" * 81 + ".csv.errors.txt")  # 258 bytes: its temporary name would be longer still
+    path = path.with_name(fit_name(path.name))
+    write_atomically(path, "报告")
+    assert path.read_text(encoding="utf-8-sig") == "报告"
+
+
+@pytest.mark.parametrize("sub", ["rejected", "processed"])
+def test_a_destination_folder_that_is_a_link_is_refused(tmp_path, sub):
+    inbox, outside = tmp_path / "inbox", tmp_path / "outside"
+    inbox.mkdir()
+    outside.mkdir()
+    assert destination_problem(inbox, inbox / sub) is None  # not there yet: made when needed
+    (inbox / sub).symlink_to(outside, target_is_directory=True)
+    assert "symbolic link" in str(destination_problem(inbox, inbox / sub))
+    (inbox / "a.csv").write_text("a")
+    with pytest.raises(UnsafeFolderError):
+        move(inbox / "a.csv", inbox / sub / "a.csv")
+    with pytest.raises(UnsafeFolderError):
+        write_atomically(inbox / sub / "a.csv.errors.txt", "report", destination=True)
+    assert list(outside.iterdir()) == [] and (inbox / "a.csv").exists()
+
+
+def test_an_inbox_that_is_itself_a_link_keeps_its_sightings(tmp_path):
+    """Only processed/ and rejected/ must be real folders; the inbox may be a link to a mounted share."""
+    share = tmp_path / "share"
+    share.mkdir()
+    (tmp_path / "inbox").symlink_to(share, target_is_directory=True)
+    write(tmp_path / "inbox", "a.csv")
+    files = candidates(tmp_path / "inbox")
+    first = Sightings(tmp_path / "inbox")
+    first.settled(files, NOW, SETTLE)
+    first.save()
+    assert Sightings(tmp_path / "inbox").settled(files, NOW + timedelta(seconds=6), SETTLE) == (files, [])
+    assert destination_problem(tmp_path / "inbox", tmp_path / "inbox" / "rejected") is None
+
+
+def test_a_destination_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "rejected").write_text("not a folder")
+    assert "not a folder" in str(destination_problem(tmp_path, tmp_path / "rejected"))
+
+
+def test_a_temporary_file_that_is_a_link_is_not_followed(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    (tmp_path / "rejected").mkdir()
+    (tmp_path / "rejected" / ".a.csv.errors.txt.tmp").symlink_to(victim)
+    with pytest.raises(OSError):
+        write_atomically(tmp_path / "rejected" / "a.csv.errors.txt", "report")
+    assert victim.read_text() == "keep"

@@ -3,6 +3,8 @@ channels that record what each receiver was sent, and a clock the tests move (no
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import select
 
@@ -243,3 +245,77 @@ def test_without_plans_a_settled_file_is_not_judged(engine, tmp_path, clock):
     assert inbox.names() == ["城口县.csv"]
     with engine.connect() as conn:
         assert list(conn.execute(select(inbox_files))) == []
+
+
+# names that are not UTF-8, names too long to move, destination folders that are links -----------------------------
+
+GBK_NAME = os.fsdecode("城口县2024年报.csv".encode("gbk"))  # as a Windows zip or FTP client leaves it on the disk
+
+
+def test_a_file_named_in_gbk_is_refused_under_a_readable_name_and_the_other_files_are_taken(inbox):
+    inbox.drop(GBK_NAME, HEADER + GOOD_ROWS)
+    inbox.drop(os.fsdecode(b"\xff\xfe-report.csv"), HEADER + GOOD_ROWS[:-1])  # neither UTF-8 nor GBK
+    inbox.drop("秀山县.csv", HEADER + "秀山县,科技进步综合水平位次,2024,33,位\n", age=30)
+    assert inbox.scan_settled() == "3 files: 1 imported, 2 rejected"
+    assert inbox.names() == []
+    assert inbox.names("processed") == ["秀山县.csv"]
+    assert inbox.names("rejected") == ["%FF%FE-report.csv", "%FF%FE-report.csv.errors.txt", "城口县2024年报.csv",
+                                       "城口县2024年报.csv.errors.txt"]
+    report = (inbox.folder / "rejected" / "城口县2024年报.csv.errors.txt").read_text(encoding="utf-8-sig")
+    assert "文件名不是 UTF-8 编码（看来是 GBK 编码，读作“城口县2024年报.csv”）" in report
+    engine = inbox.ctx.engine
+    assert recorded(engine) == [("%FF%FE-report.csv", "rejected"), ("城口县2024年报.csv", "rejected"),
+                                ("秀山县.csv", "imported")]
+    assert stored(engine).empty  # the content was good; the name alone refuses it
+    titles = sorted((r["receiver"], r["title"]) for r in inbox.outbox_rows())
+    assert titles == [("chengkou", "【报送文件未导入】城口县 %FF%FE-report.csv"),
+                      ("chengkou", "【报送文件未导入】城口县 城口县2024年报.csv")]
+    assert inbox.scan() == "0 files: 0 imported, 0 rejected"  # nothing left that fails every run
+
+
+def test_a_name_too_long_to_move_with_a_suffix_is_shortened_and_the_next_scan_is_clean(inbox, clock):
+    long_name = "城口县" * 27 + ".csv"  # 85 characters, 247 bytes: with .errors.txt added, more than 255
+    bad = HEADER + "城口县,科技创新人才数,2024,很多,人\n"
+    inbox.drop(long_name, bad)
+    assert inbox.scan_settled() == "1 file: 0 imported, 1 rejected"
+    inbox.drop(long_name, bad + "城口县,rd_expenditure,2024,x,万元\n")  # the same name again: kept apart
+    assert inbox.scan_settled() == "1 file: 0 imported, 1 rejected"
+    rejected = inbox.names("rejected")
+    assert len(rejected) == 4 and all(len(os.fsencode(name)) <= 255 for name in rejected)
+    moved = [name for name in rejected if not name.endswith(".errors.txt")]
+    assert len(set(moved)) == 2 and all(name.endswith(".csv") and name.startswith("城口县城口县") for name in moved)
+    assert {f"{name}.errors.txt" for name in moved} == set(rejected) - set(moved)
+    report = (inbox.folder / "rejected" / f"{moved[0]}.errors.txt").read_text(encoding="utf-8-sig")
+    assert f"报送文件未导入：{long_name}" in report  # the report and the record keep the whole name
+    assert recorded(inbox.ctx.engine) == [(long_name, "rejected"), (long_name, "rejected")]
+    assert inbox.scan() == "0 files: 0 imported, 0 rejected"
+
+
+def test_a_long_name_imported_twice_keeps_both_copies_within_the_name_limit(inbox):
+    long_name = "城口县科技创新报表" * 9 + ".csv"  # 247 bytes
+    inbox.drop(long_name, HEADER + GOOD_ROWS)
+    assert inbox.scan_settled() == "1 file: 1 imported, 0 rejected"
+    inbox.drop(long_name, HEADER + "城口县,rd_expenditure,2024,2100,万元\n")
+    assert inbox.scan_settled() == "1 file: 1 imported, 0 rejected"
+    inbox.drop(long_name, HEADER + "城口县,rd_expenditure,2024,2100,万元\n")  # the same content again
+    assert inbox.scan_settled() == "1 file: 0 imported, 0 rejected, 1 duplicate"
+    processed = inbox.names("processed")
+    assert len(processed) == 4 and all(len(os.fsencode(name)) <= 255 for name in processed)
+    assert long_name in processed and sum(name.endswith(".duplicate.txt") for name in processed) == 1
+
+
+@pytest.mark.parametrize("sub", ["rejected", "processed"])
+def test_a_destination_folder_that_is_a_link_is_refused_and_nothing_moves_through_it(inbox, tmp_path, sub):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (inbox.folder / sub).symlink_to(outside, target_is_directory=True)
+    inbox.drop("城口县.csv", HEADER + GOOD_ROWS)
+    inbox.drop("坏.csv", HEADER + "城口县,科技创新人才数,2024,很多,人\n")
+    with pytest.raises(ConfigError, match=f"{sub} is a symbolic link"):
+        inbox.scan_settled()
+    assert list(outside.iterdir()) == []
+    assert inbox.names() == ["坏.csv", "城口县.csv"]
+    assert recorded(inbox.ctx.engine) == [] and count(inbox.ctx.engine, observations) == 0
+    (inbox.folder / sub).unlink()  # replaced by a real folder: the files are taken
+    assert inbox.scan_settled() == "2 files: 1 imported, 1 rejected"
+    assert list(outside.iterdir()) == []

@@ -16,6 +16,7 @@ _DROP = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff" + re.escape(_QUOTES) + "
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+@functools.lru_cache(maxsize=4096)  # a file repeats its few labels on every row
 def fold(text: str) -> str:
     """The key labels are matched by: NFKC, no whitespace or quote marks, （）→(), ASCII lower case."""
     key = _fold_once(text)
@@ -56,8 +57,17 @@ def parse_number(text: str) -> ParsedNumber:
     match = _NUMBER.fullmatch(clean)
     if match is None or not (match["int"] or match["frac"]):
         raise ValueError(f"{text!r} is not a number")
-    literal = f"{match['sign'] or ''}{(match['int'] or '0').replace(',', '')}.{match['frac'] or '0'}"
-    return ParsedNumber(float(literal), match["suffix"])
+    digits = (match["int"] or "0").replace(",", "")
+    value = float(f"{match['sign'] or ''}{digits}.{match['frac'] or '0'}")
+    if not math.isfinite(value):  # from about 1.8e308 (309 digits) float() gives infinity, never to be stored
+        raise ValueError(f"{_shown(text)} 有 {len(digits.lstrip('0'))} 位整数，超出了能计算的范围（约 1.8×10³⁰⁸），"
+                         "不像是统计数值")
+    return ParsedNumber(value if value != 0 else 0.0, match["suffix"])  # -0 is 0
+
+
+def _shown(text: str, width: int = 24) -> str:
+    """A cell quoted for a message, cut short: a 400-digit number is not repeated whole."""
+    return repr(text if len(text) <= width else text[:width] + "…")
 
 
 # Units that convert, each as its factor to the base unit of its dimension. Units of different dimensions never

@@ -7,14 +7,26 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 
+from monitor.actuals.limits import (
+    EXCEL_MAX_ROW,
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_RATIO,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    RATIO_FLOOR_BYTES,
+    megabytes,
+)
 from monitor.actuals.normalise import fold, header_role
 from monitor.errors import DataError, Problem
 
@@ -24,6 +36,9 @@ SHEET_NAMES = ("数据", "data")  # a sheet with one of these names is read inst
 _DELIMITERS = ",\t;"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls) and other legacy Office files
+_SNIFF_CHARS = 64 * 1024  # the delimiter is judged from the first lines within this much text
+_SPLIT = "不像是区县报送的数据表；请检查文件或分成多个文件报送"
+_RESAVE = "用 Excel 或 WPS 重新保存的 .xlsx 文件"
 
 
 @dataclass(frozen=True)
@@ -46,19 +61,17 @@ class RawTable:
     header_row: int = 1
 
 
-def read_table(path: Path) -> RawTable:
-    """Read a .csv, .xlsx or .xlsm file; raise DataError for a file that cannot be read as a table."""
+def read_table(path: Path, *, name: str | None = None) -> RawTable:
+    """Read a .csv, .xlsx or .xlsm file; raise DataError for a file that cannot be read as a table. ``name`` is
+    what messages call the file (default: its own name)."""
     path = Path(path)
-    name = path.name
+    name = name or path.name
     suffix = path.suffix.lower()
     if suffix == ".xls":
         _refuse(name, "Excel 97-2003 (.xls) files are not read", "the file saved as .xlsx (Excel Workbook)")
     if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
         _refuse(name, f"unknown file type {path.suffix or '(no extension)'!r}", "a .csv, .xlsx or .xlsm file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        _refuse(name, f"cannot read the file: {exc.strerror or exc}")
+    data = _read_bytes(name, path)
     if not data.strip():
         _refuse(name, "the file is empty", "a header row and data rows")
     if data.startswith(_OLE_MAGIC):
@@ -69,7 +82,28 @@ def read_table(path: Path) -> RawTable:
         lines = _csv_lines(name, data)
     else:
         lines = _xlsx_lines(name, data)
-    return _table(name, hashlib.sha256(data).hexdigest(), lines)
+    try:
+        return _table(name, hashlib.sha256(data).hexdigest(), lines)
+    finally:
+        lines.close()  # an XLSX reader stopped at a refused row closes its workbook now
+
+
+def _read_bytes(name: str, path: Path) -> bytes:
+    """The file's bytes, refusing a file over MAX_FILE_BYTES before reading it (and reading no further than that
+    from one that grows or is no regular file)."""
+    data = b""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size <= MAX_FILE_BYTES:
+                data = handle.read(MAX_FILE_BYTES + 1)
+                size = max(size, len(data))
+    except OSError as exc:
+        _refuse(name, f"cannot read the file: {exc.strerror or exc}")
+    if size > MAX_FILE_BYTES:
+        _refuse(name, f"文件有 {megabytes(size)} MB，超过上限 {megabytes(MAX_FILE_BYTES)} MB，{_SPLIT}",
+                f"不超过 {megabytes(MAX_FILE_BYTES)} MB 的文件")
+    return data
 
 
 def _refuse(name: str, message: str, expected: str | None = None, row: int | None = None) -> NoReturn:
@@ -77,7 +111,9 @@ def _refuse(name: str, message: str, expected: str | None = None, row: int | Non
 
 
 def _table(name: str, sha256: str, lines: Iterable[tuple[int, list[str]]]) -> RawTable:
-    """Header from the first non-empty line; each later non-empty line becomes a RawRow."""
+    """Header from the first non-empty line; each later non-empty line becomes a RawRow. Refuses the file at the
+    first line over a limit (monitor.actuals.limits): too many rows, or a cell too long (the readers check the
+    columns)."""
     rows: list[RawRow] = []
     header: list[str] | None = None
     header_row = 1
@@ -86,6 +122,8 @@ def _table(name: str, sha256: str, lines: Iterable[tuple[int, list[str]]]) -> Ra
     for number, cells in lines:
         if not any(cells):
             continue
+        if max(map(len, cells)) > MAX_CELL_CHARS:
+            _cell_too_long(name, number, cells, dict(positions) if header is not None else None)
         if header is None:
             header_row = number
             positions = [(i, text) for i, text in enumerate(cells) if text]
@@ -93,12 +131,29 @@ def _table(name: str, sha256: str, lines: Iterable[tuple[int, list[str]]]) -> Ra
             named = {i for i, _ in positions}
             _check_header(name, header, number)
             continue
+        if len(rows) == MAX_ROWS:
+            _refuse(name, f"数据超过 {MAX_ROWS} 行（上限 {MAX_ROWS} 行），{_SPLIT}",
+                    f"不超过 {MAX_ROWS} 行数据的文件", row=number)
         values = {text: (cells[i] if i < len(cells) else "") for i, text in positions}
         extra = tuple(text for i, text in enumerate(cells) if text and i not in named)
         rows.append(RawRow(number, values, extra))
     if header is None:
         _refuse(name, "the file has no header row", "a first row naming the columns, e.g. 地区,指标,期间,数值")
     return RawTable(name, sha256, header, rows, header_row)
+
+
+def _check_width(name: str, number: int, width: int) -> None:
+    if width > MAX_COLUMNS:
+        _refuse(name, f"这一行写到了第 {width} 列（上限 {MAX_COLUMNS} 列），不像是区县报送的数据表",
+                f"不超过 {MAX_COLUMNS} 列；请删去表格右侧多余的列（含空白但设了格式的列）", row=number)
+
+
+def _cell_too_long(name: str, number: int, cells: list[str], headers: dict[int, str] | None) -> NoReturn:
+    column = next(i for i, text in enumerate(cells) if len(text) > MAX_CELL_CHARS)
+    field = (headers or {}).get(column) or f"第 {column + 1} 列"
+    message = f"单元格有 {len(cells[column])} 个字符（上限 {MAX_CELL_CHARS} 个），不像是报送的数值或说明"
+    problem = Problem(name, number, field, message, f"不超过 {MAX_CELL_CHARS} 个字符的单元格")
+    raise DataError(f"{name}: {message}", [problem])
 
 
 def _check_header(name: str, header: list[str], number: int) -> None:
@@ -112,15 +167,21 @@ def _check_header(name: str, header: list[str], number: int) -> None:
 # CSV ------------------------------------------------------------------------------------------------------------
 
 
-def _csv_lines(name: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
+def _csv_lines(name: str, data: bytes) -> Generator[tuple[int, list[str]], None, None]:
     text = _decode(name, data)
     reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=_delimiter(text))
     start = 1
     try:
         for record in reader:
+            while record and not record[-1].strip():  # trailing empty cells, as Excel writes its used range
+                record.pop()
+            _check_width(name, start, len(record))
             yield start, [cell.strip() for cell in record]
             start = reader.line_num + 1  # a quoted cell may span lines; a row is numbered by its first line
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # csv's own limit (128 KiB), far above ours
+            message = f"单元格超过 {csv.field_size_limit()} 个字符（上限 {MAX_CELL_CHARS} 个），不像是报送的数值或说明"
+            _refuse(name, message, f"不超过 {MAX_CELL_CHARS} 个字符的单元格；引号须成对", row=start)
         _refuse(name, f"not readable as CSV near line {reader.line_num}: {exc}", row=reader.line_num)
 
 
@@ -140,7 +201,7 @@ def _decode(name: str, data: bytes) -> str:
 
 def _delimiter(text: str) -> str:
     """Comma, tab or semicolon as csv.Sniffer judges from the first lines; comma when it cannot tell."""
-    lines = [line for line in text.splitlines()[:50] if line.strip()][:20]
+    lines = [line for line in text[:_SNIFF_CHARS].splitlines()[:50] if line.strip()][:20]
     if not lines:
         return ","
     try:
@@ -153,12 +214,17 @@ def _delimiter(text: str) -> str:
 # XLSX -----------------------------------------------------------------------------------------------------------
 
 
-def _xlsx_lines(name: str, data: bytes) -> list[tuple[int, list[str]]]:
+def _xlsx_lines(name: str, data: bytes) -> Generator[tuple[int, list[str]], None, None]:
+    """The rows of the sheet named 数据 (or data), else of the first sheet, read one at a time. Whatever openpyxl
+    trips on in a damaged file becomes a refusal naming the file (and the row, once rows are read)."""
+    _check_archive(name, data)
     from openpyxl import load_workbook  # imported here: only XLSX imports need it
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of the parser on a submitted file is the file's
         message = f"not a readable Excel workbook ({type(exc).__name__})"
         _refuse(name, message, "an .xlsx file saved by Excel or WPS")
     try:
@@ -168,17 +234,63 @@ def _xlsx_lines(name: str, data: bytes) -> list[tuple[int, list[str]]]:
         if sheet is None:
             _refuse(name, "the workbook has no worksheet")
         sheet.reset_dimensions()  # some writers record a wrong used range; read every row instead
-        lines: list[tuple[int, list[str]]] = []
         period_columns: set[int] | None = None  # known once the header row is read
-        for number, row in enumerate(sheet.iter_rows(), start=1):
+        for number, row in _parsed(name, sheet.iter_rows()):
+            if number > EXCEL_MAX_ROW:
+                _refuse(name, f"工作表的行号超出 Excel 的最后一行 {EXCEL_MAX_ROW}，文件已损坏或不是 Excel 保存的",
+                        _RESAVE, row=number)
+            _check_width(name, number, len(row))  # before a cell is converted: a row may reach column XFD
             in_period = period_columns or set()
-            texts = [_text(cell, i in in_period) for i, cell in enumerate(row)]
+            try:
+                texts = [_text(cell, i in in_period) for i, cell in enumerate(row)]
+            except MemoryError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a cell openpyxl cannot describe (a style it lacks, a huge int)
+                _refuse(name, f"这一行有无法读取的单元格（{type(exc).__name__}），文件可能已损坏", _RESAVE, row=number)
             if period_columns is None and any(texts):
                 period_columns = {i for i, text in enumerate(texts) if header_role(text) == "period"}
-            lines.append((number, texts))
-        return lines
+            yield number, texts
     finally:
         book.close()
+
+
+def _check_archive(name: str, data: bytes) -> None:
+    """Refuse a workbook whose zip directory promises more than a real one unpacks to, before openpyxl reads it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged zip directory
+        _refuse(name, f"not a readable Excel workbook ({type(exc).__name__})", "an .xlsx file saved by Excel or WPS")
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        _refuse(name, f"文件解压后有 {megabytes(unpacked)} MB，超过上限 {megabytes(MAX_UNPACKED_BYTES)} MB，{_SPLIT}",
+                f"解压后不超过 {megabytes(MAX_UNPACKED_BYTES)} MB 的 .xlsx 文件")
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_FLOOR_BYTES and ratio > MAX_RATIO:
+            _refuse(name, f"文件中的 {member.filename[:80]} 压缩比为 {ratio:.0f}:1（上限 {MAX_RATIO}:1），是异常压缩的文件"
+                          f"（“解压炸弹”），不像是 Excel 或 WPS 保存的表格", _RESAVE)
+
+
+def _parsed(name: str, rows: Iterable[tuple[object, ...]]) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """(row number, cells) of an openpyxl row iterator; a parser error (bad XML, a truncated member, a cell it
+    cannot convert) refuses the file at the row it was reading."""
+    iterator = iter(rows)
+    number = 0
+    while True:
+        try:
+            row = next(iterator)
+        except StopIteration:
+            return
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure of the parser on a submitted file is the file's
+            _refuse(name, f"工作表在第 {number + 1} 行附近无法读取（{type(exc).__name__}），文件可能已损坏", _RESAVE,
+                    row=number + 1)
+        number += 1
+        yield number, row
 
 
 def _text(cell: object, period_column: bool) -> str:

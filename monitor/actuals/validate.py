@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,10 @@ COLUMNS = [
 _PERIOD_FORMS = "a year, quarter or month such as 2023, 2023Q2 or 2023-06"
 _MAX_LISTED_REGIONS = 10
 _AMBIGUOUS_MONTH = re.compile(r"\d{4}\.1")  # January as typed, but also October: Excel shows 2023.10 as 2023.1
+# 'Did you mean' hints are worked out for this many different unknown indicator labels of a file, no more: each is a
+# fuzzy match against every label of the region (about 1 ms), and a file of 100,000 rows of different wrong labels
+# took two minutes to refuse. Later rows still get their problem, without a hint.
+MAX_HINTED_LABELS = 1000
 
 # The kinds whose rows are rates: each year's growth rate (8.1 = 增长8.1%) or decline (3.1 = 下降3.1%), in %.
 _RATES = {"yearly_rate": "各年增长率", "reduction": "各年降低率"}
@@ -70,8 +75,9 @@ def validate(table: RawTable, catalogue: Catalogue, *, submitted_by: str | None 
     records: list[dict] = []
     problems: list[Problem] = []
     first_row: dict[tuple[str, str, str], int] = {}
+    hints = _Hints(catalogue)
     for raw in table.rows:
-        record, found = _check_row(raw, headers, catalogue, table.file)
+        record, found = _check_row(raw, headers, catalogue, hints, table.file)
         if record is not None:
             key = (record[c.REGION_CODE], record[c.INDICATOR_ID], record[c.PERIOD])
             earlier = first_row.setdefault(key, raw.number)
@@ -148,8 +154,24 @@ class _Cells:
         return self.problem(self.header(role), message, expected)
 
 
+class _Hints:
+    """Catalogue.suggestions for the unknown labels of one file: once per label, for MAX_HINTED_LABELS labels."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
+        self.found: dict[tuple[str, str], list[str]] = {}
+
+    def __call__(self, region_code: str, label: str) -> list[str]:
+        key = (region_code, label)
+        if key not in self.found:
+            if len(self.found) >= MAX_HINTED_LABELS:
+                return []
+            self.found[key] = self.catalogue.suggestions(region_code, label)
+        return self.found[key]
+
+
 def _check_row(
-    raw: RawRow, headers: dict[str, list[str]], catalogue: Catalogue, file: str
+    raw: RawRow, headers: dict[str, list[str]], catalogue: Catalogue, hints: _Hints, file: str
 ) -> tuple[dict | None, list[Problem]]:
     """The row as a record (None if its key cannot be read) and every problem found in it."""
     row = _Cells(raw, headers, file)
@@ -159,7 +181,7 @@ def _check_row(
         expected = 'every cell under a named column; in CSV, quote numbers with commas: "1,234.5"'
         problems.append(row.problem(None, f"cells outside the named columns: {cells}", expected))
     region = _region(row, catalogue, problems)
-    indicator = _indicator(row, region, catalogue, problems)
+    indicator = _indicator(row, region, catalogue, hints, problems)
     period = _period(row, problems)
     # What a row may say depends on the indicator's kind in the plan in force for its period (IndicatorRef.kinds_in:
     # the plan of latest start not after the period's year, as `succeeds` hands an indicator over), since one id may
@@ -190,23 +212,27 @@ def _check_row(
 
 
 def _region(row: _Cells, catalogue: Catalogue, problems: list[Problem]) -> RegionRef | None:
-    shown = [f"{r.code} {r.name}" for r in catalogue.regions]
-    expected = "a region code or name of a plan: " + ", ".join(shown[:_MAX_LISTED_REGIONS])
-    expected += ", …" if len(shown) > _MAX_LISTED_REGIONS else ""
     given = row.given("region")
     if not given:
-        problems.append(row.problem_in("region", "the region is empty", expected))
+        problems.append(row.problem_in("region", "the region is empty", _regions_expected(catalogue)))
         return None
     found: dict[str, RegionRef | None] = {}
     for header, text in given:
         found[header] = catalogue.region(text)
         if found[header] is None:
-            problems.append(row.problem(header, f"unknown region {text!r}", expected))
+            problems.append(row.problem(header, f"unknown region {text!r}", _regions_expected(catalogue)))
     return _agreed(row, given, found, lambda ref: ref.code, "regions", problems)
 
 
+def _regions_expected(catalogue: Catalogue) -> str:
+    """What a region cell may say, listing the first regions of the plans (written only for a problem)."""
+    shown = [f"{r.code} {r.name}" for r in catalogue.regions]
+    expected = "a region code or name of a plan: " + ", ".join(shown[:_MAX_LISTED_REGIONS])
+    return expected + (", …" if len(shown) > _MAX_LISTED_REGIONS else "")
+
+
 def _indicator(
-    row: _Cells, region: RegionRef | None, catalogue: Catalogue, problems: list[Problem]
+    row: _Cells, region: RegionRef | None, catalogue: Catalogue, hints: _Hints, problems: list[Problem]
 ) -> IndicatorRef | None:
     given = row.given("indicator")
     if not given:
@@ -218,8 +244,8 @@ def _indicator(
     for header, label in given:
         found[header] = catalogue.indicator(region.code, label)
         if found[header] is None:
-            hints = catalogue.suggestions(region.code, label)
-            hint = "; did you mean " + " or ".join(repr(h) for h in hints) if hints else ""
+            similar = hints(region.code, label)
+            hint = "; did you mean " + " or ".join(repr(h) for h in similar) if similar else ""
             problems.append(row.problem(header, f"unknown indicator {label!r} for {region.name}",
                                         f"an indicator id, name or alias from {region.name}'s plans{hint}"))
     return _agreed(row, given, found, lambda ref: ref.indicator_id, "indicators", problems)
@@ -294,13 +320,19 @@ def _value(
     if written is None:
         return number.value, None
     try:
-        return convert(number.value, written, indicator.unit), written
+        converted = convert(number.value, written, indicator.unit)
     except ValueError as exc:
         field = "unit" if unit_text else "value"
         message = (f"unit {written!r} does not convert to {indicator.unit!r}, the unit of {indicator.indicator_id}"
                    f" ({exc})")
         problems.append(row.problem_in(field, message, f"a value in {indicator.unit}"))
         return None, written
+    if not math.isfinite(converted):  # a value near the float limit, multiplied by 10^8 (亿元 → 元)
+        shown = text if len(text) <= 24 else text[:24] + "…"
+        message = f"{shown!r}（{written}）换算为 {indicator.unit} 后超出了能计算的范围，不像是统计数值"
+        problems.append(row.problem_in("value", message, f"a value in {indicator.unit}"))
+        return None, written
+    return converted, written
 
 
 def _rate(

@@ -16,12 +16,17 @@ A crash after a commit and before the move leaves the file in the inbox, and the
 ``inbox_files``: an imported file then moves as a duplicate, so nothing is imported twice; a rejected one is
 checked again (the plans may have changed since), which may queue its message a second time. Name collisions in
 ``processed/`` and ``rejected/`` get a timestamp suffix; nothing is overwritten.
+
+A file whose name is not UTF-8 is refused (whatever its content) under the name :func:`folder.safe_name` gives it,
+so its name can be recorded, shown and sent. When ``processed/`` or ``rejected/`` is a symbolic link (or otherwise
+not a folder inside the inbox) no file is taken: the scan fails with a configuration error naming it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,7 +42,18 @@ from monitor.actuals.validate import validate
 from monitor.alerts.routing import destinations
 from monitor.errors import ConfigError, DataError, MonitorError, Problem
 from monitor.inbox import records
-from monitor.inbox.folder import PROCESSED, REJECTED, Seen, Sightings, candidates, free_name, move, write_atomically
+from monitor.inbox.folder import (
+    PROCESSED,
+    REJECTED,
+    Seen,
+    Sightings,
+    candidates,
+    destination_problem,
+    free_name,
+    move,
+    safe_name,
+    write_atomically,
+)
 from monitor.inbox.report import duplicate_note, errors_text, regions_named, rejection_message
 from monitor.jobs import JobContext
 from monitor.storage import actual_store, outbox_store
@@ -79,6 +95,12 @@ def scan_inbox(ctx: JobContext) -> str:
     folder = Path(settings.path)
     if not folder.is_dir():
         raise ConfigError(f"the inbox folder {folder} does not exist (MONITOR_INBOX__PATH)")
+    unsafe = [problem for problem in (destination_problem(folder, folder / sub) for sub in (PROCESSED, REJECTED))
+              if problem]
+    if unsafe:
+        for problem in unsafe:
+            log.error("inbox: %s; no file is taken until it is fixed", problem)
+        raise ConfigError("; ".join(unsafe) + "; no file was taken")
     sightings = Sightings(folder)
     try:
         ready, waiting = sightings.settled(candidates(folder), ctx.clock(), timedelta(seconds=settings.settle_seconds))
@@ -96,7 +118,7 @@ def scan_inbox(ctx: JobContext) -> str:
 
 
 def _take_one(inbox: _Inbox, seen: Seen, tally: Tally, sightings: Sightings) -> None:
-    name = seen.path.name
+    name = safe_name(seen.path.name)
     try:
         outcome = inbox.take(seen.path)
     except Exception as exc:  # noqa: BLE001 - one file must not stop the others; the run is still an error
@@ -108,7 +130,7 @@ def _take_one(inbox: _Inbox, seen: Seen, tally: Tally, sightings: Sightings) -> 
         tally.waiting += 1
     else:
         setattr(tally, outcome, getattr(tally, outcome) + 1)
-    sightings.forget(name)
+    sightings.forget(seen.path.name)
 
 
 class _Inbox:
@@ -125,32 +147,34 @@ class _Inbox:
 
     def take(self, path: Path) -> str:
         """imported, rejected, duplicate, skipped, or changed (written to since it settled: wait again)."""
+        name = safe_name(path.name)  # the name shown, recorded and moved to: path.name unless it is not UTF-8
         try:
-            data = path.read_bytes()
+            sha256 = _sha256(path)  # in chunks: a huge file is refused by the reader, not read into memory here
         except FileNotFoundError:
             return "skipped"
-        sha256 = hashlib.sha256(data).hexdigest()
         with self.ctx.engine.connect() as conn:
             known = records.recorded(conn, sha256)
         if known is not None and known.outcome == records.IMPORTED:
-            return self._duplicate(path, sha256, known)
+            return self._duplicate(path, name, sha256, known)
         table: RawTable | None = None
         try:
-            table = _read(path)
+            table = _read(path, name)
             if table.sha256 != sha256:
                 return "changed"
             rows = validate(table, self.catalogue, submitted_by=SUBMITTED_BY)
         except DataError as error:
-            return self._reject(path, sha256, table, error, known)
+            return self._reject(path, name, sha256, table, _name_refused(path.name, name, error), known)
+        if name != path.name:
+            return self._reject(path, name, sha256, table, _name_refused(path.name, name, None), known)
         return self._import(path, sha256, rows, known)
 
-    def _duplicate(self, path: Path, sha256: str, known: records.InboxFile) -> str:
-        target = free_name(self.processed, path.name, self.local(self.ctx.clock()))
-        note = duplicate_note(original_name=path.name, first_name=known.file_name,
+    def _duplicate(self, path: Path, name: str, sha256: str, known: records.InboxFile) -> str:
+        target = free_name(self.processed, name, self.local(self.ctx.clock()), room=len(NOTE_SUFFIX))
+        note = duplicate_note(original_name=name, first_name=known.file_name,
                               first_at=self.local(known.processed_at), sha256=sha256)
-        write_atomically(target.with_name(target.name + NOTE_SUFFIX), note, newline="\r\n")
+        write_atomically(target.with_name(target.name + NOTE_SUFFIX), note, newline="\r\n", destination=True)
         move(path, target)
-        log.info("inbox: %s has the content of %s, imported before; moved to %s", path.name, known.file_name, target)
+        log.info("inbox: %s has the content of %s, imported before; moved to %s", name, known.file_name, target)
         return "duplicate"
 
     def _import(self, path: Path, sha256: str, rows: pd.DataFrame, known: records.InboxFile | None) -> str:
@@ -171,27 +195,27 @@ class _Inbox:
                  result.new, result.revised, target)
         return "imported"
 
-    def _reject(self, path: Path, sha256: str, table: RawTable | None, error: DataError,
+    def _reject(self, path: Path, name: str, sha256: str, table: RawTable | None, error: DataError,
                 known: records.InboxFile | None) -> str:
         now = self.ctx.clock()
-        target = free_name(self.rejected, path.name, self.local(now))
+        target = free_name(self.rejected, name, self.local(now), room=len(REPORT_SUFFIX))
         report = target.with_name(target.name + REPORT_SUFFIX)
-        write_atomically(report, errors_text(error, file_name=target.name, original_name=path.name, sha256=sha256,
-                                             when=self.local(now)), newline="\r\n")
+        write_atomically(report, errors_text(error, file_name=target.name, original_name=name, sha256=sha256,
+                                             when=self.local(now)), newline="\r\n", destination=True)
         regions = regions_named(table, self.catalogue)
         region = regions[0] if len(regions) == 1 else None  # several regions: a municipal file, for the digest
         try:
             with self.ctx.engine.begin() as conn:
-                if not records.record(conn, sha256=sha256, file_name=path.name, outcome=records.REJECTED, now=now,
+                if not records.record(conn, sha256=sha256, file_name=name, outcome=records.REJECTED, now=now,
                                       detail=error.report()[:_DETAIL_LIMIT], replaces=known):
                     report.unlink(missing_ok=True)
                     return "skipped"
-                told = self._tell(conn, error, path.name, sha256, region, report.name, now)
+                told = self._tell(conn, error, name, sha256, region, report.name, now)
         except IntegrityError as exc:
             report.unlink(missing_ok=True)
             return self._lost_race(sha256, exc)
         move(path, target)
-        log.info("inbox: refused %s (%d problems); moved to %s; message queued for %s", path.name,
+        log.info("inbox: refused %s (%d problems); moved to %s; message queued for %s", name,
                  len(error.problems), target, ", ".join(told) or "nobody")
         return "rejected"
 
@@ -230,14 +254,38 @@ class _Inbox:
         return "skipped"
 
 
-def _read(path: Path) -> RawTable:
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _read(path: Path, name: str) -> RawTable:
     """read_table, with a workbook that trips the Excel reader refused like any other unreadable file."""
     try:
-        return read_table(path)
+        return read_table(path, name=name)
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - a broken file is the sender's problem, not a crash of the job
-        log.warning("inbox: %s cannot be read", path.name, exc_info=True)
-        problem = Problem(path.name, None, None, f"the file cannot be read ({type(exc).__name__})",
+        log.warning("inbox: %s cannot be read", name, exc_info=True)
+        problem = Problem(name, None, None, f"the file cannot be read ({type(exc).__name__})",
                           "a .csv file, or an .xlsx workbook saved by Excel or WPS")
-        raise DataError(f"{path.name}: not readable; nothing was imported", [problem]) from exc
+        raise DataError(f"{name}: not readable; nothing was imported", [problem]) from exc
+
+
+def _name_refused(raw: str, name: str, error: DataError | None) -> DataError:
+    """``error`` (the content's problems, if any), with the problem of a file name that is not UTF-8 first."""
+    if raw == name and error is not None:
+        return error
+    how = "无法识别的字节写成了 %XX" if _escaped(raw) else "看来是 GBK 编码"
+    problem = Problem(name, None, None, f"文件名不是 UTF-8 编码（{how}，读作“{name}”），服务器不能按原名记录和回复",
+                      "UTF-8 编码的文件名：在 Windows 中直接复制到报送文件夹即可；用压缩包或 FTP 传送时请选用 UTF-8 文件名")
+    problems = [problem, *(error.problems if error else [])]
+    return DataError(f"{name}: the file name is not UTF-8; nothing was imported", problems)
+
+
+def _escaped(raw: str) -> bool:
+    """True when safe_name had to write bytes of ``raw`` as %XX (they are not GB18030 either)."""
+    try:
+        return not os.fsencode(raw).decode("gb18030").isprintable()
+    except UnicodeDecodeError:
+        return True
