@@ -13,6 +13,13 @@ real ones, records what it accepted, and can be made to misbehave:
   and moves only when a test moves it (``clock.advance(61)``, ``clock.set(datetime)``), so nothing sleeps.
   Sign with the same instant: ``channel.send(payload, now=robot.clock.now())``.
 - ``robot.channel(**options)`` builds the matching channel (short timeout, the robot's URL and secret).
+- ``robot.latency = 0.05`` answers every request that much later (the decision is taken when it arrives);
+  ``robot.connections`` counts the TCP connections it accepted (keep-alive reuse shows as fewer connections than
+  requests); ``request.at`` is when a request arrived (``time.monotonic()``).
+- Many robots behind one server: :class:`WeComRobots` and :class:`DingTalkRobots` take a list of keys (tokens), keep
+  a rate window, a throttle and an ``accepted_by[key]`` list per key, exactly as that many single robots would, and
+  give each key's URL (``robots.url_for(key)``) and channel (``robots.channel_for(key)``). With
+  ``clock=WallClock()`` their windows run on real time, for benchmarks.
 
 Robots: :class:`WeComRobot` (``wecom_robot``), :class:`DingTalkRobot` (``dingtalk_robot``, signing on),
 :class:`FeishuRobot` (``feishu_robot``, signing on), :class:`WebhookReceiver` (``webhook_receiver``, signature
@@ -37,7 +44,8 @@ import socket
 import ssl
 import subprocess
 import threading
-from collections import deque
+import time
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,6 +83,22 @@ class Clock:
         self._seconds += seconds
 
 
+class WallClock(Clock):
+    """Real time (``advance`` still moves it on), for robots whose rate windows must run on the wall clock."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+
+    def time(self) -> float:
+        return time.time() + self._offset
+
+    def set(self, when: datetime) -> None:
+        self._offset = when.timestamp() - time.time()
+
+    def advance(self, seconds: float) -> None:
+        self._offset += seconds
+
+
 class Window:
     """At most ``limit`` events in any ``seconds`` of the clock: a sliding window."""
 
@@ -103,6 +127,8 @@ class Request:
     json: Any
     status: int | None = None
     reply: Any = None
+    at: float = 0.0  # time.monotonic() when it arrived
+    answered_at: float | None = None  # time.monotonic() when the answer was written (None: never)
 
 
 @dataclass
@@ -130,6 +156,8 @@ class Robot:
         self.accepted: list[Any] = []
         self.requests: list[Request] = []
         self.port = 0
+        self.latency = 0.0  # seconds before each answer
+        self.connections = 0  # TCP connections accepted
         self._lock = threading.Lock()
         self._failures: deque[_Failure] = deque()
         self._silent = False
@@ -147,7 +175,7 @@ class Robot:
 
     def up(self) -> None:
         """Start serving (on the same port as before, after a down())."""
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
+        server = _Server(("127.0.0.1", self.port), _Handler)
         server.daemon_threads = True
         server.robot = self  # type: ignore[attr-defined]
         self.port = server.server_address[1]
@@ -213,11 +241,22 @@ class Robot:
             return reply
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # many deliverer threads connect at once; the default backlog of 5 drops them
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
+    def setup(self) -> None:
+        super().setup()
+        robot: Robot = self.server.robot  # type: ignore[attr-defined]
+        with robot._lock:
+            robot.connections += 1
+
     def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
         robot: Robot = self.server.robot  # type: ignore[attr-defined]
+        arrived = time.monotonic()
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         parts = urlsplit(self.path)
         query = {name: values[0] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
@@ -225,7 +264,10 @@ class _Handler(BaseHTTPRequestHandler):
             parsed = json.loads(body.decode("utf-8"))
         except ValueError:
             parsed = None
-        reply = robot._receive(Request(parts.path, query, dict(self.headers.items()), body, parsed))
+        request = Request(parts.path, query, dict(self.headers.items()), body, parsed, at=arrived)
+        reply = robot._receive(request)
+        if robot.latency:
+            time.sleep(robot.latency)
         if reply is None:  # silent: hold the connection without answering, then drop it
             robot._release.wait(SILENCE_LIMIT_S)
             self.close_connection = True
@@ -238,6 +280,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
+        request.answered_at = time.monotonic()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test output
         pass
@@ -429,6 +473,59 @@ class WebhookReceiver(Robot):
                 return Reply(401, {"status": "error", "message": "signature does not verify"})
         self.accepted.append(request.json)
         return Reply(200, {"status": "ok"})
+
+
+class WeComRobots(WeComRobot):
+    """Many WeCom robots behind one server: one per key, each with its own 20-a-minute window and records."""
+
+    def __init__(self, keys: list[str], clock: Clock | None = None, latency: float = 0.0):
+        super().__init__(keys[0], clock)
+        self.windows = {key: Window(20, 60, self.clock) for key in keys}
+        self.accepted_by: dict[str, list[Any]] = defaultdict(list)
+        self.latency = latency
+
+    def channel_for(self, key: str, **options: Any) -> WeComChannel:
+        return WeComChannel(self.url_for(key), **{"timeout": 2, **options})
+
+    def handle(self, request: Request) -> Reply:
+        key = request.query.get("key")
+        if key not in self.windows:
+            return self.error(93000, "invalid webhook url, hint: [1700000000_93000], from ip: 127.0.0.1")
+        self.key, self.window = key, self.windows[key]  # under the robot's lock: the single robot's rules
+        reply = super().handle(request)
+        if isinstance(reply.body, dict) and reply.body.get(self.code_field) == 0:
+            self.accepted_by[key].append(request.json)
+        return reply
+
+
+class DingTalkRobots(DingTalkRobot):
+    """Many DingTalk robots behind one server: one per access token, each signed with ``secret``, each with its own
+    20-a-minute window, throttle and records."""
+
+    def __init__(self, tokens: list[str], *, secret: str | None = "SEC" + "5" * 64, clock: Clock | None = None,
+                 latency: float = 0.0, throttle_seconds: float = 600):
+        super().__init__(tokens[0], secret=secret, throttle_seconds=throttle_seconds, clock=clock)
+        self.windows = {token: Window(20, 60, self.clock) for token in tokens}
+        self.throttled = {token: float("-inf") for token in tokens}
+        self.accepted_by: dict[str, list[Any]] = defaultdict(list)
+        self.latency = latency
+
+    def url_for(self, token: str) -> str:
+        return f"{self.base}/robot/send?access_token={token}"
+
+    def channel_for(self, token: str, **options: Any) -> DingTalkChannel:
+        return DingTalkChannel(self.url_for(token), **{"secret": self.secret, "timeout": 2, **options})
+
+    def handle(self, request: Request) -> Reply:
+        token = request.query.get("access_token")
+        if token not in self.windows:
+            return self.error(300005, "token is not exist")
+        self.token, self.window, self.throttled_until = token, self.windows[token], self.throttled[token]
+        reply = super().handle(request)
+        self.throttled[token] = self.throttled_until
+        if isinstance(reply.body, dict) and reply.body.get(self.code_field) == 0:
+            self.accepted_by[token].append(request.json)
+        return reply
 
 
 @pytest.fixture

@@ -175,9 +175,24 @@ def test_a_part_the_receiver_finds_too_large_is_split_again_and_sent_in_smaller_
     queue(engine, channel, 1, clock(), text="长" * 900)  # 2,700 bytes in one part of 2,000 characters
     channel.max_bytes = 1500
     report = deliver_due(engine, {"r": channel}, clock)
-    assert report.split == 1
+    assert report.split >= 1  # the new, smaller parts go in the same call (split again while still too large)
     for _ in range(3):
         deliver_due(engine, {"r": channel}, clock)
     assert "".join(p["text"] for p in channel.sent) == "长" * 900 + "0"
     assert statuses(engine).get("pending", 0) == 0
 
+
+def test_a_part_the_receiver_still_refuses_a_day_after_it_was_queued_fails_for_good_and_its_followers_with_it(engine):
+    channel, clock = RecordingChannel(), Clock()
+    queue(engine, channel, 3, clock())
+    channel.refuse = DeliveryError("connection refused", "retry")
+    runs = 0
+    while not deliver_due(engine, {"r": channel}, clock).failed:
+        runs += 1
+        clock.advance(minutes=30)
+        assert runs < 100
+    assert 47 <= runs <= 52  # about a day of half-hourly runs: given up by age, not after ~14 h of attempts
+    for _ in range(3):  # the parts that waited behind it are not retried for another day each
+        clock.advance(hours=1)
+        deliver_due(engine, {"r": channel}, clock)
+    assert statuses(engine) == {"failed": 3}

@@ -2,9 +2,10 @@
 
 Life of a daemon: take the instance lock (PostgreSQL: wait as a standby), load the configuration, catch up on
 jobs missed while no daemon ran (within their grace time; older ones are recorded as missed), start the
-scheduler. SIGTERM/SIGINT: take no new work, let the running jobs finish (the deliverer stops after the part in
-hand), exit 0. SIGHUP: reload plans, rules, receivers and templates; an invalid new configuration is refused
-and the old one stays in force.
+scheduler. SIGTERM/SIGINT: take no new work, let the running jobs finish (a delivery, also the one inside the
+assess job, finishes the parts in hand and takes no new one), exit 0. A job never runs twice at once: a catch-up
+run is skipped while the scheduled run of the same job is running. SIGHUP: reload plans, rules, receivers and
+templates; an invalid new configuration is refused and the old one stays in force.
 """
 
 from __future__ import annotations
@@ -129,6 +130,9 @@ class Daemon:
         if self.stop.is_set() or self.ctx is None:
             return
         with self._running_lock:
+            if job_id in self._running:  # a catch-up run and the scheduled run never overlap
+                log.info("job %s is still running; this run is skipped", job_id, extra={"job_id": job_id})
+                return
             self._running.add(job_id)
         started, began = time.monotonic(), self.clock()
         outcome = "error"
@@ -145,9 +149,9 @@ class Daemon:
 
     def _on_event(self, event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_ERROR:
+            # APScheduler hands the traceback over as text; the exception still carries the real one
             log.error("job %s failed (scheduled %s): %s", event.job_id, event.scheduled_run_time,
-                      event.exception, exc_info=(type(event.exception), event.exception, event.traceback),
-                      extra={"job_id": event.job_id})
+                      event.exception, exc_info=event.exception, extra={"job_id": event.job_id})
         elif event.code == EVENT_JOB_MISSED:
             log.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time,
                         extra={"job_id": event.job_id})
@@ -205,9 +209,12 @@ class Daemon:
     # --- the life of the daemon -------------------------------------------------------------------------------
 
     def request_stop(self, *_args: object) -> None:
+        from monitor.delivery.deliver import stop_all
+
         if not self.stop.is_set():
             log.info("stopping: no new work; waiting for running jobs")
         self.stop.set()
+        stop_all()  # a delivery inside the assess job, too, finishes the parts in hand and takes no new one
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
