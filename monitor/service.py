@@ -8,23 +8,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-
-import pandas as pd
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from monitor.actuals.catalogue import NATIONAL_LABELS, Catalogue
 from monitor.actuals.normalise import fold
-from monitor.actuals.reader import read_table
-from monitor.actuals.validate import validate
 from monitor.bulk import paused_gc
-from monitor.core.assess import assess
 from monitor.core.status import Thresholds
 from monitor.errors import ConfigError, DataError, MonitorError
-from monitor.plans.loader import plan_files_in, read_plan_files
 from monitor.plans.model import NATIONAL_CODE, Plan
-from monitor.settings import Settings
 from monitor.storage import actual_store, plan_store
 from monitor.storage.db import make_engine, read_snapshot, require_current, upgrade
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy import Engine
+
+    from monitor.settings import Settings
+
+# Reading and validating files (monitor.actuals.reader, .validate, monitor.plans.loader and YAML) and the
+# assessment are imported by the functions that use them, so commands that need none of them start sooner.
 
 
 def open_database(settings: Settings) -> Engine:
@@ -42,6 +44,8 @@ class InitReport:
 
 def initialise(settings: Settings, now: datetime) -> InitReport:
     """Create or upgrade the schema, then load every plan file in the plans folder."""
+    from monitor.plans.loader import plan_files_in
+
     engine = make_engine(settings.database_url)
     before, after = upgrade(engine)
     folder = settings.plans_dir
@@ -53,6 +57,8 @@ def initialise(settings: Settings, now: datetime) -> InitReport:
 
 def load_plans(engine: Engine, paths: list[Path], now: datetime) -> list[plan_store.SaveResult]:
     """Validate all files first (`succeeds` also against the stored plans), then store them in one transaction."""
+    from monitor.plans.loader import read_plan_files
+
     with engine.begin() as conn:
         files = read_plan_files(paths, plan_store.stored_plans(conn))
         return [plan_store.save_plan(conn, f.plan, f.path.name, now) for f in files]
@@ -100,6 +106,9 @@ def import_actuals(
     engine: Engine, path: Path, now: datetime, *, submitted_by: str | None = None, dry_run: bool = False
 ) -> ImportReport:
     """Validate a submitted file completely, then store it whole (or, with dry_run, only report)."""
+    from monitor.actuals.reader import read_table
+    from monitor.actuals.validate import validate
+
     table = read_table(path)
     rows = validate(table, catalogue(engine), submitted_by=submitted_by)
     with engine.begin() as conn:
@@ -120,6 +129,8 @@ def run_check(
     thresholds: Thresholds = Thresholds(),
 ) -> pd.DataFrame:
     """Assess the latest value of every selected series whose period ended by ``as_of``."""
+    from monitor.core.assess import assess
+
     regions = resolve_regions(engine, region)
     with paused_gc(), read_snapshot(engine) as conn:
         series, milestones = plan_store.series_frames(conn, plan_id, regions, indicator_id)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
-from monitor import service
 from monitor.cli import Context, pass_context
-from monitor.storage import actual_store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @click.group()
@@ -20,31 +19,39 @@ def actuals() -> None:
 
 
 @actuals.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, metavar="FILE...",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and report what would change; store nothing.")
 @click.option("--submitted-by", help="Who sent the file, when its rows do not say (报送人).")
 @pass_context
-def import_(ctx: Context, file: Path, dry_run: bool, submitted_by: str | None) -> None:
+def import_(ctx: Context, files: tuple[Path, ...], dry_run: bool, submitted_by: str | None) -> None:
     """Import a file whole or not at all; every bad row is listed with its row number and column.
 
-    Importing the same file again changes nothing; a changed value becomes a new revision.
+    Importing the same file again changes nothing; a changed value becomes a new revision. Several files are
+    imported one after the other, each whole or not at all, as if imported one by one: the first one refused
+    stops the rest, and the files before it stay imported.
 
     \b
     Example:
       monitor actuals import 城口县2023年报.xlsx --submitted-by 县科技局
     """
+    from monitor import service
+
     engine = service.open_database(ctx.settings)
-    report = service.import_actuals(engine, file, ctx.now(), submitted_by=submitted_by, dry_run=dry_run)
-    r = report.result
-    verb = "would store" if dry_run else "stored"
-    if not r.changed:
-        click.echo(f"{report.file}: {r.rows} rows, nothing new (all {r.unchanged} values already stored)")
-        return
-    click.echo(f"{report.file}: {r.rows} rows; {verb} {r.new} new values and {r.revised} revisions; "
-               f"{r.unchanged} unchanged")
+    for file in files:
+        report = service.import_actuals(engine, file, ctx.now(), submitted_by=submitted_by, dry_run=dry_run)
+        r = report.result
+        verb = "would store" if dry_run else "stored"
+        if not r.changed:
+            click.echo(f"{report.file}: {r.rows} rows, nothing new (all {r.unchanged} values already stored)")
+            continue
+        click.echo(f"{report.file}: {r.rows} rows; {verb} {r.new} new values and {r.revised} revisions; "
+                   f"{r.unchanged} unchanged")
 
 
 def _filters(ctx: Context, region: str | None) -> list[str] | None:
+    from monitor import service
+
     return service.resolve_regions(service.open_database(ctx.settings), region)
 
 
@@ -52,6 +59,10 @@ def _print(frame: pd.DataFrame, headers: dict[str, str]) -> None:
     if frame.empty:
         click.echo("没有符合条件的报送值。")
         return
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(width=220 if not Console().is_terminal else None)
     table = Table(*headers.values())
     for row in frame[list(headers)].itertuples(index=False):
@@ -77,6 +88,9 @@ def list_(ctx: Context, region: str | None, indicator: str | None, period: str |
     Example:
       monitor actuals list --region 城口县 --indicator rd_intensity
     """
+    from monitor import service
+    from monitor.storage import actual_store
+
     codes = _filters(ctx, region)
     with service.open_database(ctx.settings).connect() as conn:
         frame = actual_store.current_values(conn, codes, indicator, period)
@@ -97,6 +111,9 @@ def history(ctx: Context, region: str | None, indicator: str | None, period: str
     Example:
       monitor actuals history --region 500229 --indicator rd_expenditure --period 2023
     """
+    from monitor import service
+    from monitor.storage import actual_store
+
     codes = _filters(ctx, region)
     with service.open_database(ctx.settings).connect() as conn:
         frame = actual_store.value_history(conn, codes, indicator, period)

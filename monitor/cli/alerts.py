@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import timezone
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from monitor import service
 from monitor.cli import Context, pass_context
 from monitor.errors import DataError, MonitorError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # the alerting modules are imported inside the commands, so `monitor check` and the rest start quickly
 
 
 def _console() -> Console:
+    from rich.console import Console
     console = Console()
     return console if console.is_terminal else Console(width=200, color_system=None)
 
@@ -57,6 +59,7 @@ def rules_test(ctx: Context, as_of, rule_id: str | None) -> None:  # type: ignor
       monitor rules test --as-of 2025-07-01 --rule behind-pace
     """
     from monitor import notify as pipeline
+    from monitor import service
     config = pipeline.AlertConfig.load(ctx.settings)
     if rule_id and rule_id not in {r.id for r in config.rules}:
         raise MonitorError(f"no rule {rule_id!r}; `monitor rules validate` lists them")
@@ -95,6 +98,7 @@ def silence_add(ctx: Context, matchers: tuple[str, ...], duration: str, starts, 
     Example:
       monitor silence add region=城口县 indicator=rd_expenditure --duration 7d --author 张三 --comment 数据核实中
     """
+    from monitor import service
     from monitor.alerts.matchers import parse_matchers
     from monitor.alerts.rules import parse_duration
     from monitor.alerts.silences import Silence
@@ -123,6 +127,8 @@ def silence_list(ctx: Context, show_all: bool) -> None:
     Example:
       monitor silence list --all
     """
+    from rich.table import Table
+    from monitor import service
     from monitor.storage import alert_store
     engine = service.open_database(ctx.settings)
     now = ctx.clock()
@@ -146,6 +152,7 @@ def silence_expire(ctx: Context, silence_id: int) -> None:
     Example:
       monitor silence expire 3
     """
+    from monitor import service
     from monitor.storage import alert_store
     engine = service.open_database(ctx.settings)
     with engine.begin() as conn:
@@ -199,6 +206,7 @@ def notify_test(ctx: Context, receiver: str) -> None:
       monitor notify test chengkou-wecom
     """
     from monitor import notify as pipeline
+    from monitor import service
     from monitor.channels.base import Message
     from monitor.delivery.channels import build_channels
     from monitor.delivery.deliver import deliver_due
@@ -245,6 +253,8 @@ def outbox_list(ctx: Context, status: str | None, limit: int) -> None:
     Example:
       monitor outbox list --status failed
     """
+    from rich.table import Table
+    from monitor import service
     from monitor.storage import outbox_store
     engine = service.open_database(ctx.settings)
     with engine.connect() as conn:
@@ -292,6 +302,7 @@ def outbox_retry(ctx: Context, outbox_id: int | None) -> None:
     Example:
       monitor outbox retry 42
     """
+    from monitor import service
     from monitor.storage import outbox_store
     engine = service.open_database(ctx.settings)
     with engine.begin() as conn:
@@ -309,6 +320,7 @@ def outbox_purge(ctx: Context, older_than: str) -> None:
     Example:
       monitor outbox purge --older-than 90d
     """
+    from monitor import service
     from monitor.alerts.rules import parse_duration
     from monitor.storage import outbox_store
     try:

@@ -6,11 +6,7 @@ from datetime import date
 
 import click
 
-from monitor import service
 from monitor.cli import Context, pass_context
-from monitor.cli.output import emit
-from monitor.core.status import SEVERITY_RANK
-from monitor.report.check import to_csv, to_json, to_table
 
 FAIL_ON = {"warning": 1, "critical": 2, "never": 99}
 
@@ -39,6 +35,11 @@ def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, fail_on:
       monitor check --as-of 2024-07-01 --region 城口县 --format json
       monitor check --notify --fail-on never
     """
+    from monitor import service
+    from monitor.cli.output import emit
+    from monitor.core.status import SEVERITY_RANK
+    from monitor.report.check import to_csv, to_json, to_table
+
     day: date = as_of.date() if as_of else ctx.today()
     engine = service.open_database(ctx.settings)
     frame = service.run_check(engine, day, plan_id=plan_id, region=region, indicator_id=indicator_id)

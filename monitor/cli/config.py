@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from monitor import service
 from monitor.cli import Context, pass_context
 
 
@@ -17,6 +16,8 @@ def init(ctx: Context) -> None:
     Example:
       MONITOR_DATABASE_URL=sqlite:///data/monitor.db monitor init
     """
+    from monitor import service
+
     report = service.initialise(ctx.settings, ctx.now())
     if report.schema_before != report.schema_after:
         click.echo(f"database schema: {report.schema_before or 'new'} → {report.schema_after}")

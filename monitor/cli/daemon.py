@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import click
@@ -24,9 +25,11 @@ def run(ctx: Context) -> None:
     Example:
       MONITOR_SCHEDULE__ASSESS="0 9 * * mon-fri" monitor run
     """
+    from monitor.cli import DEFAULT_GC_THRESHOLDS
     from monitor.daemon.runner import Daemon
     from monitor.ops.logs import configure_logging
 
+    gc.set_threshold(*DEFAULT_GC_THRESHOLDS)  # a process that runs for months collects as Python does by default
     settings = ctx.settings
     configure_logging(settings.log_format, logging.DEBUG if ctx.debug else logging.INFO)
     code = Daemon(settings).run()

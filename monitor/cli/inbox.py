@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from monitor import service
 from monitor.cli import Context, pass_context
 from monitor.errors import ConfigError
 
@@ -56,6 +53,9 @@ def inbox_list(ctx: Context, limit: int) -> None:
     Example:
       monitor inbox list --limit 20
     """
+    from rich.console import Console
+    from rich.table import Table
+    from monitor import service
     from monitor.inbox import records
 
     engine = service.open_database(ctx.settings)

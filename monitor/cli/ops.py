@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from monitor import service
 from monitor.cli import Context, pass_context
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # monitor.ops.* is imported inside the commands, so other commands start without SQL reads of the daemon tables
 
@@ -21,6 +22,7 @@ SEVERITY = {"critical": "严重", "warning": "预警", "ok": "正常"}
 
 
 def _console() -> Console:
+    from rich.console import Console
     console = Console()
     return console if console.is_terminal else Console(width=200, color_system=None)
 
@@ -28,6 +30,7 @@ def _console() -> Console:
 def _open(ctx: Context):  # type: ignore[no-untyped-def]
     """The database, with any failure to reach or read it as a ConfigError (exit 3)."""
     from sqlalchemy.exc import SQLAlchemyError
+    from monitor import service
     try:
         return service.open_database(ctx.settings)
     except SQLAlchemyError as exc:
@@ -71,6 +74,7 @@ def status(ctx: Context, fmt: str) -> None:
     Example:
       monitor status --format json
     """
+    from rich.table import Table
     from monitor.ops.status import as_data
     from monitor.ops.status import status as read_status
     now = ctx.clock()

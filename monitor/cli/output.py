@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
-from rich.console import Console
 
 from monitor.bulk import paused_gc
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import Console
 
 
 def emit(fmt: str, frame: pd.DataFrame, heading: str, *, to_json: Callable[[pd.DataFrame], bytes],
@@ -21,6 +24,8 @@ def emit(fmt: str, frame: pd.DataFrame, heading: str, *, to_json: Callable[[pd.D
     elif fmt == "csv":
         click.echo(to_csv(frame), nl=False)
     else:
+        from rich.console import Console
+
         console = Console()
         if not console.is_terminal:
             console = Console(width=width, color_system=None)

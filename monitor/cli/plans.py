@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from monitor import service
 from monitor.cli import Context, pass_context
 from monitor.cli.config import _echo_plan_results
 from monitor.errors import MonitorError
-from monitor.plans.check import WARNING, check_plans
-from monitor.plans.loader import read_plan_files
-from monitor.plans.model import LEVEL_NAMES, Citation, Form, Indicator, Judged, Plan
-from monitor.plans.phase import plan_phase
-from monitor.plans.target_forms import printed
+
+if TYPE_CHECKING:
+    from monitor.plans.model import Citation, Indicator, Plan
 
 _files = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
@@ -36,6 +32,8 @@ def validate(files: tuple[Path, ...]) -> None:
     Example:
       monitor plans validate config/plans/*.yaml
     """
+    from monitor.plans.loader import read_plan_files
+
     for item in read_plan_files(list(files)):
         click.echo(f"{item.path}: ok ({item.plan.id}, {len(item.plan.indicators)} indicators)")
 
@@ -50,6 +48,8 @@ def load(ctx: Context, files: tuple[Path, ...]) -> None:
     Example:
       monitor plans load config/plans/chengkou-14th-sti.yaml
     """
+    from monitor import service
+
     engine = service.open_database(ctx.settings)
     _echo_plan_results(service.load_plans(engine, list(files), ctx.now()))
 
@@ -65,15 +65,19 @@ def list_(ctx: Context, as_of) -> None:  # type: ignore[no-untyped-def]
     Example:
       monitor plans list --as-of 2026-07-15
     """
-    engine = service.open_database(ctx.settings)
+    from rich.console import Console
+    from rich.table import Table
+
+    from monitor import service
+    from monitor.plans.model import LEVEL_NAMES
+    from monitor.plans.phase import plan_phase
     from monitor.storage.plan_store import plan_summaries, stored_plans
 
+    engine = service.open_database(ctx.settings)
     day = as_of.date() if as_of else ctx.today()
     with engine.connect() as conn:
         rows = plan_summaries(conn)
         known = {p.id: p for p in stored_plans(conn)}
-    from monitor.plans.model import LEVEL_NAMES
-
     table = Table("计划 ID", "地区", "代码", "层级", "规划名称", "期间", "指标数", f"阶段（{day.isoformat()}）")
     for row in rows:
         plan = known[row["plan_id"]]
@@ -98,9 +102,10 @@ def show(ctx: Context, plan_id: str, fmt: str) -> None:
     Example:
       monitor plans show xiushan-14th-sti
     """
-    engine = service.open_database(ctx.settings)
+    from monitor import service
     from monitor.storage.plan_store import stored_plan
 
+    engine = service.open_database(ctx.settings)
     with engine.connect() as conn:
         plan = stored_plan(conn, plan_id)
     if plan is None:
@@ -118,6 +123,11 @@ def show(ctx: Context, plan_id: str, fmt: str) -> None:
 
 
 def _print_plan(plan: Plan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from monitor.plans.model import LEVEL_NAMES
+
     console = Console(width=200 if not Console().is_terminal else None)
     level = LEVEL_NAMES[plan.region.level] if plan.region.level else ""
     console.print(f"{plan.title}（{plan.region.name} {plan.region.code} {level}，{plan.period.start}–{plan.period.end}，"
@@ -140,20 +150,20 @@ def _print_plan(plan: Plan) -> None:
         console.print(f"注：{note}")
 
 
-_FORM_NAMES = {Form.path: "路径", Form.range: "区间", Form.relative: "相对", Form.annual: "年度目标"}
-_JUDGED_NAMES = {Judged.average: "按规划期平均", Judged.final: "按期末值"}
-
-
 def _form(ind: Indicator) -> str:
     """The form in words: 路径, 上限 / 下限 (a bound), 区间 or 左右, 相对, 年度目标; with 严格 and how a bound or range
     is judged when it is not each year."""
+    from monitor.plans.model import Form, Judged
+
+    form_names = {Form.path: "路径", Form.range: "区间", Form.relative: "相对", Form.annual: "年度目标"}
+    judged_names = {Judged.average: "按规划期平均", Judged.final: "按期末值"}
     if ind.form is Form.bound:
         name = "上限" if ind.direction.value == "lower" else "下限"
     elif ind.form is Form.range and ind.about and ind.range is None:
         name = "左右"
     else:
-        name = _FORM_NAMES[ind.form]
-    extras = [_JUDGED_NAMES[ind.judged]] if ind.judged in _JUDGED_NAMES else []
+        name = form_names[ind.form]
+    extras = [judged_names[ind.judged]] if ind.judged in judged_names else []
     if ind.about and ind.form is Form.path:
         extras.append("左右")
     if ind.strict:
@@ -174,6 +184,8 @@ def _baseline(ind: Indicator) -> str:
 
 def _goals(ind: Indicator, names: dict[str, str], end: int) -> str:
     """The target as printed, then the milestones, the stated growth, annual targets and rebases, one per line."""
+    from monitor.plans.target_forms import printed
+
     lines = [printed(ind, names, end=end)]
     milestones = "，".join(f"{year}年 {value:g}" for year, value in ind.milestones.items())
     if ind.annual_growth:
@@ -210,8 +222,13 @@ def check(ctx: Context, files: tuple[Path, ...], with_data: bool) -> None:
     Example:
       monitor plans check config/plans/chengkou-14th-sti.yaml
     """
+    from monitor import service
+    from monitor.plans.check import WARNING, check_plans
+
     engine = None
     if files:
+        from monitor.plans.loader import read_plan_files
+
         chosen = [item.plan for item in read_plan_files(list(files))]
         if with_data:
             engine = service.open_database(ctx.settings)
@@ -244,6 +261,8 @@ def schema() -> None:
     Example:
       monitor plans schema > plan.schema.json
     """
+    from monitor.plans.model import Plan
+
     document = Plan.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "Plan file of the plan-indicator pace monitor"

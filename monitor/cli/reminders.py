@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import click
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
-from monitor import service
+import click
+
 from monitor.cli import Context, pass_context
 from monitor.errors import MonitorError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # the reminder modules are imported inside the commands, so the rest of `monitor` starts quickly
 
@@ -16,6 +18,7 @@ STEP_LABEL = {"before": "提前提醒", "due": "到期提醒", "grace": "逾期�
 
 
 def _console() -> Console:
+    from rich.console import Console
     console = Console()
     return console if console.is_terminal else Console(width=200, color_system=None)
 
@@ -42,6 +45,8 @@ def reminders_list(ctx: Context, as_of, region: str | None, since) -> None:  # t
       monitor reminders list --as-of 2025-07-15 --region 城口县
       monitor reminders list --since 2021-01-01
     """
+    from rich.table import Table
+    from monitor import service
     from monitor.reminders.message import period_text
     from monitor.reminders.service import lookback_of, outstanding_figures
 
@@ -90,6 +95,7 @@ def reminders_exempt(ctx: Context, region: str, indicator: str, period: str, rea
     Example:
       monitor reminders exempt 城口县 incubation_platforms 2021 --reason 当年未开展统计 --author 张三
     """
+    from monitor import service
     from monitor.reminders.message import period_text
     from monitor.reminders.service import exempt
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import click
-from monitor import service
+
 from monitor.cli import Context, pass_context
-from monitor.cli.output import emit
-from monitor.report.review import settled, to_csv, to_json, to_table
 
 
 @click.command()
@@ -35,6 +33,10 @@ def review(ctx: Context, region: str | None, all_regions: bool, plan_id, as_of, 
     """
     if bool(region) == all_regions:
         raise click.UsageError("name one REGION or give --all")
+    from monitor import service
+    from monitor.cli.output import emit
+    from monitor.report.review import settled, to_csv, to_json, to_table
+
     day: date = as_of.date() if as_of else ctx.today()
     engine = service.open_database(ctx.settings)
     frame = service.run_check(engine, day, plan_id=plan_id, region=region)

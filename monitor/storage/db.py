@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from monitor.errors import ConfigError
 from monitor.settings import mask_secrets
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "alembic_version"  # where Alembic keeps the revision a database is at
 
 
 def make_engine(url: str) -> Engine:
@@ -70,25 +73,75 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+# Alembic (about 0.3 s to import) is loaded only to upgrade a schema. Every other command learns whether the schema
+# is current from the stored version_num and the head revision id read from the migration files' text.
+
+
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
+@cache
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    """The newest migration's revision id: read from the migration files, or by Alembic when they are not a plain
+    chain of ``revision = "…"`` / ``down_revision = "…"`` assignments."""
+    head = _head_from_files(MIGRATIONS / "versions")
+    if head is None:
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
+def _head_from_files(folder: Path) -> str | None:
+    """The one revision no other migration revises, or None when that cannot be told from the files' plain
+    ``revision = "…"`` and ``down_revision = "…"`` lines (then Alembic decides)."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in folder.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None or _DEPENDS_ON.search(source):
+            return None
+        revisions.add(revision["id"])
+        if down["id"] is not None:
+            revised.add(down["id"])
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 and revised <= revisions else None
+
+
+# `name = "id"` or `name: type = "id"` at the start of a line; a trailing comment is allowed
+_ASSIGN = r"^{name}(?:[ \t]*:[^=\n]*)?[ \t]*=[ \t]*"
+_END = r"[ \t]*(?:#.*)?$"
+_ID = r"""["'](?P<id>[^"'\n]+)["']""" + _END
+_REVISION = re.compile(_ASSIGN.format(name="revision") + _ID, re.M)
+_DOWN_REVISION = re.compile(_ASSIGN.format(name="down_revision") + rf"(?:None{_END}|{_ID})", re.M)
+_DEPENDS_ON = re.compile(_ASSIGN.format(name="depends_on") + rf"(?![ \t]*None{_END})", re.M)  # else Alembic decides
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (Alembic's version table), or None when it has none."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return None
+        rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    if len(rows) > 1:  # several heads: let Alembic say what it makes of them
+        from alembic.runtime.migration import MigrationContext
+
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    return rows[0] if rows else None
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Create or upgrade the schema to the newest migration; returns (before, after) revisions."""
+    from alembic import command
+
     try:
         before = current_revision(engine)
         config = _alembic_config()
