@@ -13,13 +13,14 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
-    Connection, String, and_, asc, case, cast, desc, func, insert, select, tuple_, union_all, update,
+    Connection, String, and_, asc, case, cast, desc, except_, exists, func, insert, literal, select, true, tuple_,
+    union_all, update,
 )
 
 from monitor.core import columns as c
 from monitor.core.periods import ANNUAL, MONTHLY, QUARTERLY
 from monitor.storage.frames import (
-    categories, check_unchanged, fetch_frame, fetch_plain_frame, numbered, to_categorical,
+    categories, check_unchanged, fetch_frame, fetch_plain_chunks, fetch_plain_frame, numbered, to_categorical,
 )
 from monitor.storage.tables import observations, plan_indicators, plans, submissions
 
@@ -188,10 +189,12 @@ def observations_for_assessment(
 ) -> pd.DataFrame:
     """The current values the assessment needs, with periods ended by ``as_of``.
 
-    Rather than every value, the database returns what monitor.core.assess reads: the first and the latest value
-    of each region × indicator that a plan names, every year-end value (for projections and milestone verdicts),
-    and every value of cumulative indicators (for running totals), all for regions and indicators the loaded
-    plans name. Assessing this frame gives the same result as assessing all values.
+    Rather than every value, the database returns what monitor.core.assess reads, each value once: every value
+    of cumulative indicators (for running totals), every year-end value of the other indicators (for projections
+    and milestone verdicts), and of those other indicators' region × indicator pairs that a plan names, the latest
+    value, the latest within each ended plan and the first value after the baseline year of those without a
+    baseline, where these are not year-end values already (:func:`_edges_query`). Assessing this frame gives the
+    same result as assessing all values (tests/test_assessment_inputs.py).
 
     Region, indicator and frequency come as categorical columns: the database numbers the regions and indicators
     of the plans and returns those numbers, so a million rows arrive without a million strings to hash, and the
@@ -203,39 +206,63 @@ def observations_for_assessment(
                        [] if region_codes is None else [plans.c.region_code.in_(region_codes)])
     indicators = numbered(plan_indicators.c.indicator_id, "indicators",
                           [plan_indicators.c.indicator_id == indicator_id] if indicator_id else [])
+    cumulative = sorted(set(cumulative_ids) if not indicator_id else set(cumulative_ids) & {indicator_id})
 
-    freq_number = case({freq: number for number, freq in enumerate(_FREQS)}, value=o.c.freq, else_=-1)
-    columns = [regions.c.number, indicators.c.number, o.c.period, freq_number, cast(o.c.period_end, String(10)),
-               o.c.value]
+    def rows_of(source, *conditions, joined=None):  # type: ignore[no-untyped-def]
+        """The numbered columns of ``source`` (observations or a probe of them, read from ``joined`` when given)
+        where ``conditions`` hold.
 
-    def with_numbers(query):  # type: ignore[no-untyped-def]
-        # rows of regions or indicators no plan names come back without a number, and to_categorical drops them
-        return query.outerjoin(regions, regions.c.value == o.c.region_code).outerjoin(
-            indicators, indicators.c.value == o.c.indicator_id)
+        Rows of regions or indicators no plan names come back without a number, and to_categorical drops them.
+        """
+        freq_number = case({freq: number for number, freq in enumerate(_FREQS)}, value=source.c.freq, else_=-1)
+        return select(regions.c.number, indicators.c.number, source.c.period, freq_number,
+                      cast(source.c.period_end, String(10)), source.c.value).select_from(
+            (source if joined is None else joined).outerjoin(regions, regions.c.value == source.c.region_code)
+            .outerjoin(indicators, indicators.c.value == source.c.indicator_id)).where(*conditions)
 
     current = o.c.is_current == True  # noqa: E712 - renders `= 1` / `= true`, which the indexes can use
     where = [current, o.c.period_end <= as_of, *_filters(region_codes, indicator_id, None)]
-    unknown = select(plans.c.baseline_year).join(plan_indicators, plan_indicators.c.plan_id == plans.c.plan_id).where(
-        plan_indicators.c.baseline.is_(None)).distinct()
-    ended = select(plans.c.period_end).where(plans.c.period_end < as_of.year).distinct()
-    bounds = _Bounds(sorted(conn.execute(unknown).scalars()), sorted(conn.execute(ended).scalars()))
-    queries = [_edges_query(columns, with_numbers, as_of, region_codes, indicator_id, bounds),
-               select(*columns).select_from(with_numbers(o)).where(*where, o.c.year_end == True)]  # noqa: E712
-    if cumulative_ids:
-        queries.append(select(*columns).select_from(with_numbers(o)).where(
-            *where, o.c.indicator_id.in_(sorted(set(cumulative_ids)))))
+    edges, bulk = None, []  # a read of a few edges, and reads of hundreds of thousands of values
+    named = select(plan_indicators.c.indicator_id).distinct().where(
+        *([plan_indicators.c.indicator_id == indicator_id] if indicator_id else []))
+    levels = sorted(set(conn.execute(named).scalars()) - set(cumulative))
+    if levels:  # the other indicators: the edges of each series, and year-end values
+        unknown = select(plans.c.baseline_year).join(
+            plan_indicators, plan_indicators.c.plan_id == plans.c.plan_id).where(
+            plan_indicators.c.baseline.is_(None)).distinct()
+        ended = select(plans.c.period_end).where(plans.c.period_end < as_of.year).distinct()
+        year_start = date(as_of.year, 1, 1)
+        bounds = _Bounds(sorted(conn.execute(unknown).scalars()), sorted(conn.execute(ended).scalars()),
+                         year_start, levels, _with_values_after(conn, levels, year_start, as_of))
+        edges = _edges_query(conn.dialect.name, rows_of, as_of, region_codes, indicator_id, cumulative, bounds)
+        others = [o.c.indicator_id.not_in(cumulative)] if cumulative else []
+        bulk.append(rows_of(o, *where, o.c.year_end == True, *others))  # noqa: E712
+    if cumulative:  # every value of a cumulative indicator: its running total needs them all
+        bulk.append(rows_of(o, *where, o.c.indicator_id.in_(cumulative)))
     numbering = {regions: categories(conn, regions), indicators: categories(conn, indicators)}
-    frame = pd.concat([fetch_plain_frame(conn, query, c.OBSERVATION_COLUMNS) for query in queries],
-                      ignore_index=True)
+    frames = []
+    if edges is not None:
+        # the queries read disjoint sets of values, except that two edges of a series may be one value (the latest
+        # within an ended plan that is also the first after the baseline year); period end and frequency fix the
+        # period
+        frames.append(_typed(fetch_plain_frame(conn, edges, c.OBSERVATION_COLUMNS)).drop_duplicates(
+            [c.REGION_CODE, c.INDICATOR_ID, c.PERIOD_END, c.FREQ]))
+    frames += [fetch_plain_chunks(conn, query, c.OBSERVATION_COLUMNS, _typed) for query in bulk]
     check_unchanged(conn, numbering)
+    if not frames:  # no plan names the indicator asked for
+        frames = [_typed(pd.DataFrame(columns=c.OBSERVATION_COLUMNS))]
+    frame = pd.concat([part for part in frames if len(part)] or frames[:1], ignore_index=True)
     frame = to_categorical(frame, {c.REGION_CODE: numbering[regions], c.INDICATOR_ID: numbering[indicators],
                                    c.FREQ: _FREQS})
-    frame[c.PERIOD_END] = pd.to_datetime(frame[c.PERIOD_END], format="%Y-%m-%d")
-    frame[c.VALUE] = frame[c.VALUE].astype(float)
-    # a value read by two of the queries comes once; period end and frequency fix the period
-    frame = frame.drop_duplicates([c.REGION_CODE, c.INDICATOR_ID, c.PERIOD_END, c.FREQ], ignore_index=True)
     frame[c.RESTATED] = _restated(conn, frame, where)
     return frame
+
+
+def _typed(chunk: pd.DataFrame) -> pd.DataFrame:
+    """A chunk of read values with its period ends as dates and its values as floats."""
+    chunk[c.PERIOD_END] = pd.to_datetime(chunk[c.PERIOD_END], format="%Y-%m-%d")
+    chunk[c.VALUE] = chunk[c.VALUE].astype(float)
+    return chunk
 
 
 def _restated(conn: Connection, frame: pd.DataFrame, where: list) -> np.ndarray:
@@ -262,24 +289,51 @@ _FREQS = [MONTHLY, QUARTERLY, ANNUAL]  # the numbers the queries give frequencie
 
 @dataclass(frozen=True)
 class _Bounds:
-    """The years the edges depend on: baseline years of plans that leave a baseline open, and end years of plans
-    that ended before the as-of year."""
+    """What the edges depend on: baseline years of plans that leave a baseline open, end years of plans that ended
+    before the as-of year, the start of the as-of year (the last year end), the indicators that are not
+    cumulative, and which of them have values after the last year end."""
 
     baseline_years: list[int]
     end_years: list[int]
+    year_start: date
+    levels: list[str]
+    recent: list[str]
 
 
-def _edges_query(columns: list, with_numbers, as_of: date,  # type: ignore[no-untyped-def]
-                 region_codes: list[str] | None, indicator_id: str | None, bounds: _Bounds):
-    """The latest current value of every series, its latest within the plan, and the first value after the
-    baseline year of those without a baseline, one probe each.
+def _with_values_after(conn: Connection, indicator_ids: list[str], year_start: date, as_of: date) -> list[str]:
+    """The indicators with a current value whose period ends after ``year_start`` and by ``as_of`` (a value of
+    the as-of year), one index probe each. Where an indicator has none, the latest value of each of its series
+    is its value of the last year end, if it has one: a year-end value, read anyway."""
+    if not indicator_ids or year_start >= as_of:
+        return []
+    o = observations
+    checks = [select(literal(ind, String(64))).where(exists(select(o.c.id).where(
+        o.c.is_current == True, o.c.indicator_id == ind,  # noqa: E712
+        o.c.period_end > year_start, o.c.period_end <= as_of))) for ind in indicator_ids]
+    return sorted(conn.execute(union_all(*checks)).scalars())
 
-    Driven from the plans' region × indicator pairs, each edge is a correlated ``ORDER BY period_end LIMIT 1``
-    on the (is_current, region_code, indicator_id, period_end, freq) index, which SQLite and PostgreSQL both
-    answer without reading the other values of the series. ``with_numbers`` adds the joins that number the keys.
-    A plan that has ended is judged on its own periods: the latest value up to its end year is read too (year-end
-    values come anyway; this finds a 2025Q3 when 2025 itself is missing). A baseline left open is the value of
-    the baseline year (a year-end value) or else the first value after that year.
+
+def _edges_query(dialect: str, rows_of, as_of: date,  # type: ignore[no-untyped-def]
+                 region_codes: list[str] | None, indicator_id: str | None, cumulative: list[str], bounds: _Bounds):
+    """The edges of every series of an indicator that is not cumulative: its latest current value, its latest
+    within each plan that has ended, and the first value after the baseline year of those without a baseline;
+    only those that are not year-end values (the year-end query reads those).
+
+    Each edge that must be looked for is one ``ORDER BY period_end, freq LIMIT 1`` probe, driven from the plans'
+    region × indicator pairs, of the covering index (is_current, region_code, indicator_id, period_end, freq,
+    period, value, year_end) of migration 0007, answered from the index alone. PostgreSQL runs it as a LATERAL
+    subquery, which it can only plan as a nested loop of probes: a join on the probe's result
+    (``id = (SELECT … LIMIT 1)``) let its planner, once it had statistics, hash all 6.8 million values of a national
+    database instead (docs/benchmarks.md). SQLite, which has no LATERAL, matches the probe's (period_end, freq) on
+    the same index.
+
+    Many edges need no probe. An indicator with no value of the as-of year (an annual one in July, any of them
+    before January's figures are in) leaves each of its series with its value of the last year end as the latest,
+    where it has one: those series are found by one range scan of the year-end index (``settled``), and only the
+    others are probed. A plan that has ended is judged on its own periods: the latest value up to its end year
+    counts too; only where the latest value is later than that is there another value to find (a 2025Q3 when 2025
+    itself is missing), and only there is it probed. A baseline left open is the value of the baseline year (a
+    year-end value) or else the first value after that year. ``rows_of`` numbers the keys.
     """
     o, x = observations, observations.alias("x")
 
@@ -290,28 +344,68 @@ def _edges_query(columns: list, with_numbers, as_of: date,  # type: ignore[no-un
             query = query.where(plans.c.region_code.in_(region_codes))
         if indicator_id:
             query = query.where(plan_indicators.c.indicator_id == indicator_id)
+        if cumulative:
+            query = query.where(plan_indicators.c.indicator_id.not_in(cumulative))
         return query.distinct().subquery()
 
-    def edge(keys, order, *bound):  # type: ignore[no-untyped-def]
-        # on a shared period end the core counts the coarsest figure as the latest and the finest as the first:
-        # freq letters sort M < Q < Y, so the same order on freq picks the same row
-        first_or_latest = (
-            select(x.c.id)
-            .where(x.c.is_current == True, x.c.region_code == keys.c.region_code,  # noqa: E712
-                   x.c.indicator_id == keys.c.indicator_id, x.c.period_end <= as_of, *bound)
-            .order_by(order(x.c.period_end), order(x.c.freq))
-            .limit(1)
-            .scalar_subquery()
-        )
-        return select(*columns).select_from(with_numbers(keys.join(o, o.c.id == first_or_latest)))
+    def probe(keys, order, *bound):  # type: ignore[no-untyped-def]
+        """``keys`` joined to the current value of its pair that comes first in ``order`` of period end and
+        frequency, with period ends up to ``as_of`` and ``bound``: (the join, the found value's columns). On a
+        shared period end the core counts the coarsest figure as the latest and the finest as the first: freq
+        letters sort M < Q < Y, so the same order on freq picks the same row."""
+        conditions = [x.c.is_current == True, x.c.region_code == keys.c.region_code,  # noqa: E712
+                      x.c.indicator_id == keys.c.indicator_id, x.c.period_end <= as_of, *bound]
+        order_by = (order(x.c.period_end), order(x.c.freq))
+        if dialect == "postgresql":
+            found = select(x.c.region_code, x.c.indicator_id, x.c.period, x.c.freq, x.c.period_end, x.c.value,
+                           x.c.year_end).where(*conditions).order_by(*order_by).limit(1).lateral("e")
+            return keys.join(found, true()), found
+        e = o.alias("e")
+        first_or_latest = select(x.c.period_end, x.c.freq).where(*conditions).order_by(*order_by).limit(1)
+        return keys.join(e, and_(e.c.is_current == True, e.c.region_code == keys.c.region_code,  # noqa: E712
+                                 e.c.indicator_id == keys.c.indicator_id,
+                                 tuple_(e.c.period_end, e.c.freq) == first_or_latest.scalar_subquery())), e
 
-    edges = [edge(pairs(), desc)]
+    # the latest value: where an indicator has no value of the as-of year, a series with a value of the last year
+    # end has that as its latest (read with the year-end values); only the others are probed
+    settled_ids = sorted(set(bounds.levels) - set(bounds.recent))
+    settled = select(o.c.region_code, o.c.indicator_id, o.c.period_end).where(
+        o.c.is_current == True, o.c.year_end == True, o.c.period_end == bounds.year_start,  # noqa: E712
+        o.c.indicator_id.in_(settled_ids), *_filters(region_codes, indicator_id, None)).distinct().cte("settled")
+    unsettled = []
+    if bounds.recent:
+        recent = pairs(plan_indicators.c.indicator_id.in_(bounds.recent))
+        unsettled.append(select(recent.c.region_code, recent.c.indicator_id))
+    if settled_ids:
+        rest = pairs(plan_indicators.c.indicator_id.in_(settled_ids))
+        without = except_(select(rest.c.region_code, rest.c.indicator_id),
+                          select(settled.c.region_code, settled.c.indicator_id)).subquery()
+        unsettled.append(select(without.c.region_code, without.c.indicator_id))
+    keys = (union_all(*unsettled) if len(unsettled) > 1 else unsettled[0]).subquery()
+    # in index order, so that consecutive probes read neighbouring index pages (a quarter less work for PostgreSQL
+    # when its shared buffers do not hold the index)
+    joined, found = probe(select(keys.c.region_code, keys.c.indicator_id).order_by(
+        keys.c.region_code, keys.c.indicator_id).subquery(), desc)
+    latest = select(found.c.region_code, found.c.indicator_id, found.c.period, found.c.freq, found.c.period_end,
+                    found.c.value, found.c.year_end).select_from(joined).cte("latest")
+    edges = [rows_of(latest, latest.c.year_end == False)]  # noqa: E712
+    ends = union_all(select(latest.c.region_code, latest.c.indicator_id, latest.c.period_end),
+                     select(settled.c.region_code, settled.c.indicator_id, settled.c.period_end)).subquery()
     for year in bounds.end_years:
-        edges.append(edge(pairs(plans.c.period_end == year), desc, x.c.period_end <= date(year + 1, 1, 1)))
+        end = date(year + 1, 1, 1)
+        ended = pairs(plans.c.period_end == year)
+        later = select(ends.c.region_code, ends.c.indicator_id, ends.c.period_end).select_from(ends.join(
+            ended, and_(ended.c.region_code == ends.c.region_code, ended.c.indicator_id == ends.c.indicator_id)
+        )).where(ends.c.period_end > end).subquery()
+        # probed only where the latest value is later than the plan's end (a condition inside the probe, too, so
+        # that no planner probes before it filters)
+        joined, found = probe(later, desc, x.c.period_end <= end, later.c.period_end > end)
+        edges.append(rows_of(found, found.c.year_end == False, joined=joined))  # noqa: E712
     # the first value only matters where it becomes the baseline: indicators whose plan states none
     for year in bounds.baseline_years:
-        edges.append(edge(pairs(plan_indicators.c.baseline.is_(None), plans.c.baseline_year == year), asc,
-                          x.c.period_end > date(year + 1, 1, 1)))
+        keys = pairs(plan_indicators.c.baseline.is_(None), plans.c.baseline_year == year)
+        joined, found = probe(keys, asc, x.c.period_end > date(year + 1, 1, 1))
+        edges.append(rows_of(found, found.c.year_end == False, joined=joined))  # noqa: E712
     return union_all(*edges)
 
 

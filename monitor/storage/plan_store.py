@@ -184,7 +184,6 @@ def series_frames(
     plan_numbers = numbered(plans.c.plan_id, "plan_numbers")
     region_numbers = numbered(plans.c.region_code, "region_numbers")
     indicator_numbers = numbered(pi.c.indicator_id, "indicator_numbers")
-    text_numbers = numbered(pi.c.target_text, "text_numbers", [pi.c.target_text.isnot(None)])
     query = (
         select(
             plan_numbers.c.number.label(c.PLAN_ID),
@@ -206,15 +205,14 @@ def series_frames(
             pi.c.due_days.label(c.DUE_DAYS),
             successors.c.successor.label(c.SUCCESSOR_ID),
             successors.c.start.label(c.SUCCESSOR_START_YEAR),
-            text_numbers.c.number.label(c.TARGET_TEXT),
+            pi.c.target_text.label(c.TARGET_TEXT),  # text: a national database has 113,760 distinct ones
         )
         .select_from(pi.join(plans, plans.c.plan_id == pi.c.plan_id)
                      .outerjoin(successors, (successors.c.plan_id == pi.c.plan_id)
                                 & (successors.c.indicator_id == pi.c.indicator_id))
                      .outerjoin(plan_numbers, plan_numbers.c.value == pi.c.plan_id)
                      .outerjoin(region_numbers, region_numbers.c.value == plans.c.region_code)
-                     .outerjoin(indicator_numbers, indicator_numbers.c.value == pi.c.indicator_id)
-                     .outerjoin(text_numbers, text_numbers.c.value == pi.c.target_text))
+                     .outerjoin(indicator_numbers, indicator_numbers.c.value == pi.c.indicator_id))
         .order_by(plans.c.region_code, pi.c.plan_id, pi.c.position)
     )
     # the target form of the few series that are not a plain path: a national run of paths reads no form column
@@ -241,7 +239,7 @@ def series_frames(
         query, forms = query.where(pi.c.indicator_id == indicator_id), forms.where(pi.c.indicator_id == indicator_id)
         ms = ms.where(m.c.indicator_id == indicator_id)
     numbering = {numbers: categories(conn, numbers)
-                 for numbers in (plan_numbers, region_numbers, indicator_numbers, text_numbers)}
+                 for numbers in (plan_numbers, region_numbers, indicator_numbers)}
     main_columns = [name for name in c.SERIES_COLUMNS if name not in _FORM_FIELDS]
     series = fetch_plain_frame(conn, query, main_columns)
     form_rows = fetch_plain_frame(conn, forms, [c.PLAN_ID, c.INDICATOR_ID, *_FORM_FIELDS])
@@ -250,9 +248,10 @@ def series_frames(
     plan_ids, indicator_ids = numbering[plan_numbers], numbering[indicator_numbers]
     series = to_categorical(series, {c.PLAN_ID: plan_ids, c.REGION_CODE: numbering[region_numbers],
                                      c.INDICATOR_ID: indicator_ids})
-    series[c.TARGET_TEXT] = pd.Categorical.from_codes(  # -1: no text stored (a plan loaded before 0006)
-        pd.to_numeric(series[c.TARGET_TEXT], errors="coerce").fillna(-1).to_numpy(dtype=np.int64),
-        categories=numbering[text_numbers])
+    # numbered here rather than by the database: nearly every text is distinct, and a numbering CTE of them cost
+    # SQLite and PostgreSQL 0.7 s a national run (sorting them twice); -1: no text stored (a plan loaded before 0006)
+    codes, texts = pd.factorize(series[c.TARGET_TEXT].to_numpy(dtype=object))
+    series[c.TARGET_TEXT] = pd.Categorical.from_codes(codes, categories=texts)
     for col in (c.BASELINE, c.GROWTH_PERCENT, c.SUCCESSOR_START_YEAR):
         series[col] = pd.to_numeric(series[col], errors="coerce").astype(float)
     series = _with_forms(series, form_rows)

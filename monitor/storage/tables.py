@@ -24,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 
 
@@ -174,13 +175,18 @@ observations = Table(
     # an officially restated cumulative figure since the plan start (2021–2023 累计下降6.2%), migration 0006
     Column("cumulative", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("region_code", "indicator_id", "period", "revision"),
-    # the reads of monitor.storage.actual_store.observations_for_assessment (migration 0002):
-    # first and latest value of a series, one probe each (ties on period_end broken by freq)
-    Index("ix_observations_series_edges", "is_current", "region_code", "indicator_id", "period_end", "freq"),
+    # the reads of monitor.storage.actual_store.observations_for_assessment (migrations 0002 and 0007):
+    # first and latest value of a series, one probe each (ties on period_end broken by freq), answered from the
+    # index alone (period, value and year_end follow the ordering columns)
+    Index("ix_observations_series_values", "is_current", "region_code", "indicator_id", "period_end", "freq",
+          "period", "value", "year_end"),
     # every year-end value, and every value of the cumulative indicators, read from the index alone
     Index("ix_observations_year_end_values", "year_end", "is_current", "period_end", "region_code", "indicator_id",
           "period", "freq", "value"),
-    Index("ix_observations_restated", "cumulative", "is_current"),
+    # the few officially restated cumulative figures (migration 0007): a partial index, so that no planner, even
+    # with statistics that say nearly every row has cumulative false, prefers scanning another index
+    Index("ix_observations_restated_values", "is_current", "period_end", "region_code", "indicator_id", "freq",
+          sqlite_where=text("cumulative = 1"), postgresql_where=text("cumulative")),
     Index("ix_observations_indicator_values", "is_current", "indicator_id", "period_end", "region_code", "period",
           "freq", "value"),
 )
