@@ -6,6 +6,7 @@ monitor.storage and monitor.delivery. ``now`` and ``clock`` come from the caller
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -20,7 +21,8 @@ from monitor.alerts.lifecycle import Current, Evaluation, PlannedMessage, Routin
 from monitor.alerts.model import Alert
 from monitor.alerts.receivers import ReceiversFile, load_receivers
 from monitor.alerts.rules import Rule, load_rules
-from monitor.alerts.silences import silenced_by
+from monitor.alerts.silences import SilenceIndex
+from monitor.bulk import paused_gc
 from monitor.channels.base import Channel, Message
 from monitor.core import columns as c
 from monitor.delivery.channels import build_channels
@@ -29,7 +31,8 @@ from monitor.messages.model import Notification
 from monitor.messages.render import Renderer
 from monitor.report.check import records
 from monitor.settings import Settings
-from monitor.storage import alert_store, outbox_store, plan_store
+from monitor.storage import alert_store, plan_store
+from monitor.storage.outbox_bulk import Outgoing, enqueue_many
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +76,16 @@ def current_alerts(config: AlertConfig, frame: pd.DataFrame, silences: list, now
     alerts: list[Alert] = evaluate(rules, frame, region_aliases=region_aliases)
     _, inhibited = inhibit(alerts, config.receivers.inhibitions)
     held = {a.fingerprint for a in inhibited}
+    silencer = SilenceIndex(silences, now)
     out = []
     for alert in alerts:
-        silence = silenced_by(alert, silences, now)
+        silence = silencer.silenced_by(alert)
         out.append(Current(alert, silence.id if silence is not None else None, alert.fingerprint in held))
     return out
 
 
 def scope_of(frame: pd.DataFrame) -> set[tuple[str, str, str]]:
-    return set(zip(frame[c.PLAN_ID], frame[c.REGION_CODE], frame[c.INDICATOR_ID]))
+    return set(zip(frame[c.PLAN_ID].tolist(), frame[c.REGION_CODE].tolist(), frame[c.INDICATOR_ID].tolist()))
 
 
 def plan_context(frame: pd.DataFrame, plans: list) -> dict:
@@ -99,19 +103,42 @@ def render(config: AlertConfig, planned: PlannedMessage, now: datetime, extra: d
     return config.renderer.render(notification, kind)
 
 
-def evaluate_alerts(engine: Engine, config: AlertConfig, frame: pd.DataFrame, now: datetime, *,
-                    fresh: bool = False, rule_id: str | None = None) -> AlertRun:
-    """Decide alerts and messages without writing anything. ``fresh`` ignores what was sent before."""
-    with engine.connect() as conn:
-        silences = alert_store.all_silences(conn)
-        stored = {} if fresh else alert_store.stored_alerts(conn)
-        notices = {} if fresh else alert_store.stored_notices(conn)
-        plans = plan_store.stored_plans(conn)
-    current = current_alerts(config, frame, silences, now, rule_id, aliases_from_plans(plans))
-    evaluation = plan_messages(current, stored, notices, config.routing, scope_of(frame), now)
+def render_messages(config: AlertConfig, evaluation: Evaluation, frame: pd.DataFrame, plans: list,
+                    now: datetime) -> list[tuple[PlannedMessage, Message]]:
+    """Every planned message, rendered for its receiver's channel.
+
+    Jinja2 leaves a few hundred objects in reference cycles behind each message (template modules imported "with
+    context"); with the collector paused for the bulk work they are collected every few messages from the
+    youngest generation only, so the hundreds of thousands of objects that live on are looked at once, not at
+    every collection."""
     messages = with_latest_assessment(evaluation.messages, frame)
     extra = plan_context(frame, plans)
-    return AlertRun(current, evaluation, [(m, render(config, m, now, extra)) for m in messages])
+    out = []
+    for number, message in enumerate(messages, start=1):
+        out.append((message, render(config, message, now, extra)))
+        if number % _COLLECT_EVERY == 0:
+            gc.collect(0)
+    return out
+
+
+_COLLECT_EVERY = 64  # messages
+
+
+def evaluate_alerts(engine: Engine, config: AlertConfig, frame: pd.DataFrame, now: datetime, *,
+                    fresh: bool = False, rule_id: str | None = None) -> AlertRun:
+    """Decide alerts and messages without writing anything. ``fresh`` ignores what was sent before.
+
+    A national run makes hundreds of thousands of small objects (alerts, states, views, rendered lines), so the
+    cyclic garbage collector is paused meanwhile (monitor.bulk.paused_gc), as for the assessment itself."""
+    with paused_gc():
+        with engine.connect() as conn:
+            silences = alert_store.all_silences(conn)
+            stored = {} if fresh else alert_store.stored_alerts(conn)
+            notices = {} if fresh else alert_store.stored_notices(conn)
+            plans = plan_store.stored_plans(conn)
+        current = current_alerts(config, frame, silences, now, rule_id, aliases_from_plans(plans))
+        evaluation = plan_messages(current, stored, notices, config.routing, scope_of(frame), now)
+        return AlertRun(current, evaluation, render_messages(config, evaluation, frame, plans, now))
 
 
 def with_latest_assessment(messages: list[PlannedMessage], frame: pd.DataFrame) -> list[PlannedMessage]:
@@ -136,19 +163,25 @@ def with_latest_assessment(messages: list[PlannedMessage], frame: pd.DataFrame) 
 
 
 def record(engine: Engine, run: AlertRun, channels: Mapping[str, Channel], now: datetime) -> int:
-    """Store the new alert states, the notices and every message part in one transaction; returns parts."""
-    parts = 0
+    """Store the new alert states, the notices and every message part in one transaction; returns parts.
+
+    Everything is written in bulk (states and notices by chunked upserts, parts by chunked inserts), still in the
+    one transaction: the messages are queued together with the states they follow from, or not at all."""
+    with paused_gc():
+        return _record(engine, run, channels, now)
+
+
+def _record(engine: Engine, run: AlertRun, channels: Mapping[str, Channel], now: datetime) -> int:
     with engine.begin() as conn:
         alert_store.save_evaluation(conn, run.evaluation, run.current, now)
-        for planned, message in run.messages:
-            channel = channels[planned.receiver]
-            payloads = channel.parts(message)
-            outbox_store.enqueue(
-                conn, receiver=planned.receiver, channel=channel.kind, target=channel.target(), kind=planned.kind,
-                group_key=planned.group_key, message=message, payloads=payloads, budget=channel.max_bytes,
-                fingerprints=[item.alert.fingerprint for item in planned.items], now=now)
-            parts += len(payloads)
-    return parts
+        return enqueue_many(conn, (_outgoing(planned, message, channels[planned.receiver])
+                                   for planned, message in run.messages), now)
+
+
+def _outgoing(planned: PlannedMessage, message: Message, channel: Channel) -> Outgoing:
+    return Outgoing(receiver=planned.receiver, channel=channel.kind, target=channel.target(), kind=planned.kind,
+                    group_key=planned.group_key, message=message, payloads=channel.parts(message),
+                    budget=channel.max_bytes, fingerprints=[item.alert.fingerprint for item in planned.items])
 
 
 def notify(engine: Engine, settings: Settings, frame: pd.DataFrame, clock: Callable[[], datetime], *,

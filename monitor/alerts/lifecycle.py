@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from monitor.alerts.model import ANNOUNCE_FINAL, LABEL_ANNOUNCE, LABEL_PLAN, LABEL_RULE, SEVERITY_RANK, Alert
-from monitor.alerts.routing import Destination, Route, destinations
+from monitor.alerts.routing import Destination, Route, Router, router_for
 from monitor.messages.model import AlertItem
 
 FIRING, RESOLVED = "firing", "resolved"
@@ -188,15 +188,31 @@ class Routing:
     rule_group_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
     rule_repeat: dict[str, timedelta] = field(default_factory=dict)
 
+    # (rule, announcement, the labels the routes look at) → destinations: a national run asks 70,000 times
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
     def destinations(self, labels: dict[str, str]) -> list[Destination]:
+        router = router_for(self.route)
         rule = labels.get(LABEL_RULE, "")
-        found = destinations(self.route, labels)
+        final = labels.get(LABEL_ANNOUNCE) == ANNOUNCE_FINAL
+        key = (rule, final, router.key(labels))
+        try:
+            return list(self._memo[key])
+        except (KeyError, TypeError):
+            pass
+        found = router.destinations(labels)
         if rule in self.rule_group_by:
             found = [replace(d, group_by=self.rule_group_by[rule]) for d in found]
         if rule in self.rule_repeat:
             found = [replace(d, repeat_interval=self.rule_repeat[rule]) for d in found]
-        if labels.get(LABEL_ANNOUNCE) == ANNOUNCE_FINAL:  # one 终期评估 per plan, whatever the route groups by
+        if final:  # one 终期评估 per plan, whatever the route groups by
             found = [d if LABEL_PLAN in d.group_by else replace(d, group_by=(*d.group_by, LABEL_PLAN)) for d in found]
+        try:
+            if len(self._memo) >= Router.MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[key] = tuple(found)
+        except TypeError:  # a label value that cannot be hashed: not remembered
+            pass
         return found
 
     def send_resolved(self, receiver: str) -> bool:

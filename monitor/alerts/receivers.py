@@ -8,10 +8,13 @@ it, so the monitor runs with no keys at all.
 from __future__ import annotations
 
 import os
+import weakref
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from monitor.alerts.inhibit import DEFAULT_INHIBIT_RULES, InhibitRule
 from monitor.alerts.routing import Route, receivers_named
@@ -103,7 +106,7 @@ class ReceiversFile(_Strict):
     @model_validator(mode="after")
     def _names_resolve(self) -> ReceiversFile:
         names = [r.name for r in self.receivers]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
+        duplicated = sorted(n for n, count in Counter(names).items() if count > 1)
         if duplicated:
             raise ValueError(f"receiver names must be unique: {', '.join(duplicated)}")
         if not self.route.receiver:
@@ -114,9 +117,12 @@ class ReceiversFile(_Strict):
         return self
 
     def receiver(self, name: str) -> Receiver:
-        for item in self.receivers:
-            if item.name == name:
-                return item
+        for fresh in (False, True):
+            positions = _positions(self, fresh)
+            position = positions.get(name)
+            # checked, so that a list changed after the index was built is indexed again
+            if position is not None and position < len(self.receivers) and self.receivers[position].name == name:
+                return self.receivers[position]
         raise ConfigError(f"no receiver named {name!r}; the receivers file defines "
                           + ", ".join(r.name for r in self.receivers))
 
@@ -129,6 +135,24 @@ class ReceiversFile(_Strict):
         return list(DEFAULT_INHIBIT_RULES) if self.inhibit_rules is None else self.inhibit_rules
 
 
+_POSITIONS: dict[int, tuple[weakref.ref, dict[str, int]]] = {}
+
+
+def _positions(config: ReceiversFile, fresh: bool) -> dict[str, int]:
+    """Receiver name → its position in ``config.receivers``, built once per file (a national file has thousands
+    of receivers, and every message looks its receiver up); kept beside the model so that it takes no part in
+    comparing or copying models."""
+    key = id(config)
+    entry = _POSITIONS.get(key)
+    if entry is not None and entry[0]() is config and not fresh:
+        return entry[1]
+    positions: dict[str, int] = {}
+    for position, item in enumerate(config.receivers):
+        positions.setdefault(item.name, position)
+    _POSITIONS[key] = (weakref.ref(config, lambda _ref, key=key: _POSITIONS.pop(key, None)), positions)
+    return positions
+
+
 def log_only() -> ReceiversFile:
     """The configuration used when there is no receivers file: everything is printed by the log channel."""
     return ReceiversFile(receivers=[Receiver(name=LOG_RECEIVER, log=LogConfig())],
@@ -136,9 +160,42 @@ def log_only() -> ReceiversFile:
 
 
 def load_receivers(path: Path) -> ReceiversFile:
+    """The receivers file at ``path``; the log-only configuration when there is none.
+
+    A valid file is parsed by LibYAML (the C parser, where PyYAML has it) with PyYAML's own safe constructor and
+    resolver, so it gives the same data as the pure-Python parser in a fraction of the time (a national file, a
+    receiver and a route per county, in about 0.2 s rather than 3). Anything else (a file that cannot be read,
+    is not valid YAML, or does not validate) goes the way it always went, through
+    :func:`monitor.yamlfile.load_model`, which names each problem's line."""
     if not path.exists():
         return log_only()
+    data = _fast_yaml(path)
+    if data is not None:
+        try:
+            return ReceiversFile.model_validate(data)
+        except ValidationError:
+            pass  # parse again the slow way, for the line of each problem
     return load_model(path, ReceiversFile, "receivers file")
+
+
+_C_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _fast_yaml(path: Path) -> dict | None:
+    """The file's mapping by LibYAML, or None where the pure-Python loader should decide (and word the error)."""
+    if _C_LOADER is None:
+        return None
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if yaml.reader.Reader.NON_PRINTABLE.search(text):  # the pure-Python reader refuses these; LibYAML may not
+        return None
+    try:
+        data = yaml.load(text, Loader=_C_LOADER)  # noqa: S506 - CSafeLoader is the safe loader
+    except yaml.YAMLError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def missing_environment(config: ReceiversFile, environ: Mapping[str, str] | None = None,

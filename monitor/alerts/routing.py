@@ -6,16 +6,26 @@ case the following siblings are tried too. One difference: when no matching chil
 or every one that matched said ``continue``), the route's own receiver gets it as well. So a county route with
 ``continue: true`` sends that county's alerts to its own group *and* to the municipal default, which is what
 the shipped example means. Children inherit the receiver, ``group_by`` and ``repeat_interval`` they do not set.
+
+At national scale a route has thousands of children (one per county), so trying each child in turn for each of
+tens of thousands of alerts grows with the square of the number of regions. :class:`Router` compiles the tree
+once: the children of each route are indexed by one equality matcher each (``region_code=500229``,
+``region=城口县``), so an alert only tries the children whose indexed label has its value, plus those that cannot
+be indexed (no equality matcher: regex, negative or no matchers), in their order in the file; and the answer is
+remembered per combination of the label values the tree looks at. The order in which matching children are tried,
+``continue`` and the fallback to the route's own receiver are exactly those of the linear walk
+(:func:`destinations_linear`, kept as the reference).
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from monitor.alerts.matchers import Matchers, matches
+from monitor.alerts.matchers import Matcher, Matchers, matches
 from monitor.alerts.rules import parse_duration
 
 DEFAULT_GROUP_BY = ("region",)
@@ -57,8 +67,20 @@ class Destination:
 
 
 def destinations(route: Route, labels: dict[str, str]) -> list[Destination]:
-    """Every receiver the alert with ``labels`` goes to (the root always matches)."""
+    """Every receiver the alert with ``labels`` goes to (the root always matches).
+
+    Uses the route's compiled :class:`Router` (built on the first call and kept while the route lives; a route
+    tree is configuration and is not changed once loaded)."""
+    return router_for(route).destinations(labels)
+
+
+def destinations_linear(route: Route, labels: dict[str, str]) -> list[Destination]:
+    """The same as :func:`destinations` by walking the whole tree and trying every child: the reference."""
     found = _walk(route, labels, None, DEFAULT_GROUP_BY, DEFAULT_REPEAT)
+    return _unique(found)
+
+
+def _unique(found: list[Destination]) -> list[Destination]:
     unique: dict[str, Destination] = {}
     for item in found:
         unique.setdefault(item.receiver, item)
@@ -82,6 +104,117 @@ def _walk(route: Route, labels: dict[str, str], receiver: str | None, group_by: 
     if not taken and receiver:
         found.append(Destination(receiver, group_by, repeat))
     return found
+
+
+class _Node:
+    """One route, compiled: its inherited settings resolved, its children indexed by one equality each."""
+
+    __slots__ = ("matchers", "continue_", "own", "children", "index", "scan", "single")
+
+    def __init__(self, route: Route, receiver: str | None, group_by: tuple[str, ...], repeat: timedelta) -> None:
+        receiver = route.receiver or receiver
+        group_by = tuple(route.group_by) if route.group_by is not None else group_by
+        repeat = parse_duration(route.repeat_interval) if route.repeat_interval else repeat
+        self.matchers: tuple[Matcher, ...] = tuple(route.matchers or ())
+        self.continue_ = route.continue_
+        self.own = Destination(receiver, group_by, repeat) if receiver else None
+        self.children = tuple(_Node(child, receiver, group_by, repeat) for child in route.routes)
+        # label → value → positions of the children whose indexed equality is label=value, in file order
+        self.index: dict[str, dict[str, list[int]]] = {}
+        scan: list[int] = []  # children without an equality matcher: tried for every alert
+        usage: dict[str, int] = {}
+        for child in self.children:
+            for name in {m.name for m in child.matchers if m.op == "="}:
+                usage[name] = usage.get(name, 0) + 1
+        for position, child in enumerate(self.children):
+            equalities = [m for m in child.matchers if m.op == "="]
+            if not equalities:
+                scan.append(position)
+                continue
+            # the label most siblings use, so that an alert looks in as few tables as possible
+            key = max(equalities, key=lambda m: usage[m.name])
+            self.index.setdefault(key.name, {}).setdefault(key.value, []).append(position)
+        self.scan = tuple(scan)
+        # the common case, every child indexed on the same label: its table gives the candidates in order
+        self.single = next(iter(self.index)) if len(self.index) == 1 and not self.scan else None
+
+    def candidates(self, labels: dict[str, str]) -> list[int] | tuple[int, ...]:
+        """Positions of the children that may match ``labels`` (a superset of those that do), in file order."""
+        if self.single is not None:
+            return self.index[self.single].get(labels.get(self.single, ""), ())
+        if not self.index:
+            return self.scan
+        found = list(self.scan)
+        for name, table in self.index.items():
+            found.extend(table.get(labels.get(name, ""), ()))
+        found.sort()
+        return found
+
+    def walk(self, labels: dict[str, str], found: list[Destination]) -> None:
+        taken = False
+        for position in self.candidates(labels):
+            child = self.children[position]
+            if child.matchers and not matches(child.matchers, labels):
+                continue
+            child.walk(labels, found)
+            if not child.continue_:
+                taken = True
+                break
+        if not taken and self.own is not None:
+            found.append(self.own)
+
+
+class Router:
+    """A route tree compiled for many alerts: the same answers as :func:`destinations_linear`, in about the same
+    time whatever the number of sibling routes (see the module docstring)."""
+
+    MEMO_LIMIT = 200_000  # remembered label combinations; the memo starts again when it is full
+
+    def __init__(self, route: Route) -> None:
+        self.root = _Node(route, None, DEFAULT_GROUP_BY, DEFAULT_REPEAT)
+        names: set[str] = set()
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            names.update(m.name for m in node.matchers)
+            stack.extend(node.children)
+        self.names = tuple(sorted(names))  # every label some matcher looks at: they alone decide the answer
+        self._memo: dict[tuple[str, ...], tuple[Destination, ...]] = {}
+
+    def key(self, labels: dict[str, str]) -> tuple:
+        """The values of the labels some matcher looks at: alerts with the same key go to the same places."""
+        return tuple([labels.get(name, "") for name in self.names])
+
+    def destinations(self, labels: dict[str, str]) -> list[Destination]:
+        key = self.key(labels)
+        try:
+            return list(self._memo[key])
+        except (KeyError, TypeError):  # TypeError: a label value that cannot be hashed
+            pass
+        found: list[Destination] = []
+        self.root.walk(labels, found)
+        result = _unique(found)
+        try:
+            if len(self._memo) >= self.MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[key] = tuple(result)
+        except TypeError:
+            pass
+        return result
+
+
+_ROUTERS: dict[int, tuple[weakref.ref, Router]] = {}
+
+
+def router_for(route: Route) -> Router:
+    """The compiled :class:`Router` of ``route``, built once per route object."""
+    key = id(route)
+    entry = _ROUTERS.get(key)
+    if entry is not None and entry[0]() is route:
+        return entry[1]
+    router = Router(route)
+    _ROUTERS[key] = (weakref.ref(route, lambda _ref, key=key: _ROUTERS.pop(key, None)), router)
+    return router
 
 
 def receivers_named(route: Route) -> set[str]:

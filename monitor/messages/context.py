@@ -11,6 +11,7 @@ that alerts stored before the form columns existed read as well. ``docs/template
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -86,11 +87,28 @@ class DigestView:
 def full_assessment(assessment: dict[str, Any] | None) -> dict[str, Any]:
     """Every documented assessment key, ``None`` where absent; NaN becomes ``None``; extra keys are kept; and the
     row's ``judgement`` (None where there is nothing to add to its figures)."""
-    out: dict[str, Any] = dict.fromkeys((*c.ASSESSMENT_COLUMNS, PLAN_NAME, JUDGEMENT))
-    for key, value in (assessment or {}).items():
-        out[key] = None if isinstance(value, float) and math.isnan(value) else value
+    out: dict[str, Any] = dict.fromkeys(_VIEW_KEYS)
+    if assessment:
+        out.update(assessment)
+        if _may_hold_nan(assessment):
+            for key, value in assessment.items():
+                if isinstance(value, float) and math.isnan(value):
+                    out[key] = None
     out[JUDGEMENT] = judgement(out) or None
     return out
+
+
+_VIEW_KEYS = (*c.ASSESSMENT_COLUMNS, PLAN_NAME, JUDGEMENT)
+
+
+def _may_hold_nan(assessment: dict[str, Any]) -> bool:
+    """False when no value differs from itself, so none is NaN (most assessments: records hold None instead);
+    tested without a Python loop, for a national run's tens of thousands of views."""
+    values = list(assessment.values())
+    try:
+        return any(map(operator.ne, values, values))
+    except (TypeError, ValueError):  # a value whose comparison is not a plain truth value: look at each
+        return True
 
 
 def name_plans(rows: list[dict[str, Any]], extra: dict[str, Any]) -> None:
@@ -102,10 +120,25 @@ def name_plans(rows: list[dict[str, Any]], extra: dict[str, Any]) -> None:
     for row in rows:
         plans.setdefault(str(row.get(c.REGION_CODE) or ""), set()).add(str(row.get(c.PLAN_ID) or ""))
     several = {code for code, ids in plans.items() if len(ids) > 1}
-    several |= {str(code) for code in extra.get("multi_plan_regions") or []}
+    several |= _codes(extra.get("multi_plan_regions") or ())
     for row in rows:
         if str(row.get(c.REGION_CODE) or "") in several and row.get(c.PLAN_ID):
             row[PLAN_NAME] = titles.get(row[c.PLAN_ID]) or row[c.PLAN_ID]
+
+
+_CODES: tuple[Any, int, frozenset[str]] = ((), 0, frozenset())
+
+
+def _codes(codes: Any) -> frozenset[str]:
+    """``{str(code) for code in codes}``, remembered for the last list given: every message of a run gets the
+    same ``multi_plan_regions`` list, which in a year when plans overlap names every region (thousands, for each
+    of thousands of messages). The list is recognised by identity and length (lists handed to messages are not
+    changed afterwards); anything else is worked out again."""
+    global _CODES
+    remembered = _CODES
+    if remembered[0] is not codes or remembered[1] != len(codes):
+        remembered = _CODES = (codes, len(codes), frozenset(str(code) for code in codes))
+    return remembered[2]
 
 
 def _pace_key(pace: Any) -> tuple[int, float]:
@@ -131,16 +164,29 @@ def _local(moment: datetime | None, now: datetime) -> datetime | None:
 
 
 def item_view(item: AlertItem, now: datetime) -> ItemView:
-    starts_at = _local(item.starts_at, now)
+    return _item_view(item, now, _local(now, now) or now, {})
+
+
+def _item_view(item: AlertItem, now: datetime, local_now: datetime,
+               local: dict[datetime | None, datetime | None]) -> ItemView:
+    """:func:`item_view` with ``now`` in its own zone worked out once, and the local times of the moments seen
+    so far (``local``): the alerts of one message mostly started at the same moment."""
+    try:
+        starts_at = local[item.starts_at]
+    except KeyError:
+        starts_at = local[item.starts_at] = _local(item.starts_at, now)
+    except TypeError:  # not a moment that can be remembered
+        starts_at = _local(item.starts_at, now)
     ends_at = _local(item.ends_at, now)
-    until = ends_at if ends_at is not None else (_local(now, now) or now)
+    until = ends_at if ends_at is not None else local_now
     days = max(0, (until - starts_at).days) if starts_at is not None else 0
     return ItemView(item=item, a=full_assessment(item.alert.assessment), starts_at=starts_at, ends_at=ends_at,
                     days=days)
 
 
 def worst_first(items: list[AlertItem], now: datetime) -> list[ItemView]:
-    views = [item_view(item, now) for item in items]
+    local_now, local = _local(now, now) or now, {}
+    views = [_item_view(item, now, local_now, local) for item in items]
     return sorted(views, key=lambda v: rank_key(v.severity, v.a))
 
 

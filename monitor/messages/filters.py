@@ -46,6 +46,10 @@ _SPACES = re.compile(r" {2,}")
 _URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
 _ENTITY = re.compile(r"&(?=#?[0-9a-z]+;)", re.IGNORECASE)
 
+# a character some step of md_escape changes (line breaks, control characters, markdown, entities, URL schemes)
+# or a run of spaces; text without any (and without surrounding whitespace) comes out of md_escape as it went in
+_INERT_NOT = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029*_`~\[\]<>#|@&:]| {2}")
+
 SEVERITY_MARKER = {"critical": "🔴", "warning": "🟠", "ok": "🟢", "resolved": "✅"}
 
 
@@ -69,6 +73,8 @@ def md_escape(value: Any, flavour: str) -> str:
     """
     if flavour not in _TABLES:
         raise ValueError(f"unknown markdown flavour {flavour!r} (expected one of {', '.join(FLAVOURS)})")
+    if value.__class__ is str and flavour != "html" and not _INERT_NOT.search(value) and value == value.strip():
+        return value  # nothing to collapse, strip, defang or replace: what the steps below would return
     text = oneline(value)
     if flavour == "html":
         return escape(text)

@@ -110,6 +110,33 @@ def _submission_names(channel_kind: str) -> dict[str, str]:
     return names
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja2's environment with a quicker ``a.key`` on plain dicts (every assessment a template reads is one).
+
+    Jinja2 first tries ``getattr(obj, "key")``, which on a dict raises and catches AttributeError, then
+    ``obj["key"]``: about a fifth of the time a national run spends in the templates went to those exceptions. A
+    plain dict has exactly the attributes ``dir(dict)`` names, so for any other name this looks the key up at
+    once; the result (the value, or the same Undefined) is what Jinja2 gives."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if obj.__class__ is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        try:  # from here on jinja2.Environment.getattr itself, without the cost of calling it
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
+
+
 def _tidy(text: str) -> str:
     """Trailing spaces off every line, at most one blank line in a row, no blank lines at either end."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
@@ -137,7 +164,7 @@ class Renderer:
         self.external_url = external_url
         folders = [f for f in (self.user_dir, self.bundled_dir) if f is not None]
         loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(f, encoding="utf-8") for f in folders]
-        self.env = jinja2.Environment(
+        self.env = _Environment(
             loader=jinja2.ChoiceLoader(loaders),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(
