@@ -164,13 +164,19 @@ def outbox_figures(engine) -> dict:  # type: ignore[no-untyped-def]
             "first_attempt": first_attempt.timestamp() if first_attempt else None}
 
 
+def farm_env(args: argparse.Namespace, farm, keys: dict, folder: Path) -> dict:  # type: ignore[no-untyped-def]
+    """The environment of a `monitor` child process whose receivers are the farm's robots, one per county."""
+    urls = {county: (kind, farm.wecom_url(secret) if kind == "wecom" else farm.dingtalk_url(secret))
+            for county, (kind, secret) in keys.items()}
+    receivers_file, robot_env = receivers(args, urls, folder)
+    return child_env(args, receivers_file, robot_env, folder)
+
+
 def run_check(args: argparse.Namespace, engine, folder: Path) -> dict:  # type: ignore[no-untyped-def]
     reset_alert_state(engine)
     farm, keys = farm_for(args)
     with farm:
-        receivers_file, robot_env = receivers(args, {c: (k, farm.wecom_url(s) if k == "wecom" else
-                                                         farm.dingtalk_url(s)) for c, (k, s) in keys.items()}, folder)
-        env = child_env(args, receivers_file, robot_env, folder)
+        env = farm_env(args, farm, keys, folder)
         before = load()
         print(f"monitor check --notify (load {before}) …", flush=True)
         started = time.time()
@@ -198,9 +204,7 @@ def run_deliver(args: argparse.Namespace, engine, folder: Path) -> dict:  # type
                                               errcode=None, errmsg=None, error=None))
     farm, keys = farm_for(args)
     with farm:
-        receivers_file, robot_env = receivers(args, {c: (k, farm.wecom_url(s) if k == "wecom" else
-                                                         farm.dingtalk_url(s)) for c, (k, s) in keys.items()}, folder)
-        env = child_env(args, receivers_file, robot_env, folder)
+        env = farm_env(args, farm, keys, folder)
         before = load()
         print(f"monitor outbox deliver, {queued:,} parts (load {before}) …", flush=True)
         started = time.time()
@@ -218,9 +222,7 @@ def run_daemon(args: argparse.Namespace, engine, folder: Path) -> dict:  # type:
     reset_alert_state(engine)
     farm, keys = farm_for(args)
     with farm:
-        receivers_file, robot_env = receivers(args, {c: (k, farm.wecom_url(s) if k == "wecom" else
-                                                         farm.dingtalk_url(s)) for c, (k, s) in keys.items()}, folder)
-        env = child_env(args, receivers_file, robot_env, folder)
+        env = farm_env(args, farm, keys, folder)
         fire = datetime.now().astimezone() + timedelta(seconds=args.daemon_start_s)
         # six fields, seconds first, in the daemon's time zone: once, a few seconds after it has started
         local = fire.astimezone(_zone())

@@ -24,6 +24,15 @@ from tests.robots import WallClock, WeComRobot, WeComRobots
 pytest_plugins = ["tests.robots"]
 
 
+
+def queue_each(engine, robots, keys: list[str], count: int) -> dict:  # type: ignore[no-untyped-def]
+    """A channel per robot key, and ``count`` numbered messages queued for each; returns the channels."""
+    channels = {key: robots.channel_for(key) for key in keys}
+    for key in keys:
+        for n in range(count):
+            enqueue(engine, key, channels[key], Message(title=f"消息{n}", text=f"{key} 第{n}条"), robots.clock.now())
+    return channels
+
 def enqueue(engine, receiver: str, channel, message: Message, now: datetime, max_bytes: int | None = None):
     with engine.begin() as conn:
         return ob.enqueue(conn, receiver=receiver, channel=channel.kind, target=channel.target(), kind="firing",
@@ -138,11 +147,7 @@ def test_parts_to_one_robot_reuse_one_connection(engine, wecom_robot):
 def test_many_robots_behind_one_host_share_each_workers_connection(engine):
     keys = [f"key-{i:02d}" for i in range(12)]
     with WeComRobots(keys) as robots:
-        channels = {key: robots.channel_for(key) for key in keys}
-        for key in keys:
-            for n in range(3):
-                enqueue(engine, key, channels[key], Message(title=f"消息{n}", text=f"{key} 第{n}条"),
-                        robots.clock.now())
+        channels = queue_each(engine, robots, keys, 3)
         assert deliver_due(engine, channels, robots.clock.now, workers=3).sent == 36
         assert len(robots.requests) == 36 and robots.connections <= 3
 
@@ -248,11 +253,7 @@ def test_a_part_in_flight_on_each_robot_when_a_deliverer_dies_is_sent_again_once
 def test_without_a_cap_one_call_sends_every_due_part(engine):
     keys = [f"key-{i:03d}" for i in range(150)]
     with WeComRobots(keys) as robots:
-        channels = {key: robots.channel_for(key) for key in keys}
-        for key in keys:
-            for n in range(2):
-                enqueue(engine, key, channels[key], Message(title=f"消息{n}", text=f"{key} 第{n}条"),
-                        robots.clock.now())
+        channels = queue_each(engine, robots, keys, 2)
         assert deliver_due(engine, channels, robots.clock.now).sent == 300  # more than the old 200 a call
         assert deliver_due(engine, channels, robots.clock.now, limit=0).sent == 0
 
@@ -260,11 +261,7 @@ def test_without_a_cap_one_call_sends_every_due_part(engine):
 def test_a_stop_request_finishes_the_parts_in_hand_and_takes_no_new_one(engine):
     keys = [f"key-{i}" for i in range(6)]
     with WeComRobots(keys, latency=0.2) as robots:
-        channels = {key: robots.channel_for(key) for key in keys}
-        for key in keys:
-            for n in range(5):
-                enqueue(engine, key, channels[key], Message(title=f"消息{n}", text=f"{key} 第{n}条"),
-                        robots.clock.now())
+        channels = queue_each(engine, robots, keys, 5)
         report = deliver_due(engine, channels, robots.clock.now, workers=2,
                              should_stop=lambda: len(robots.requests) >= 3)
         assert 3 <= report.sent <= 4  # what was in hand when asked to stop is finished and recorded
@@ -290,11 +287,7 @@ def test_a_workers_session_reads_proxy_settings_once_and_keeps_them_when_there_a
 def test_two_deliverers_at_once_keep_every_robot_within_its_limit(engine, database_url):
     keys = [f"key-{i}" for i in range(4)]
     with WeComRobots(keys, latency=0.02) as robots:
-        channels = {key: robots.channel_for(key) for key in keys}
-        for key in keys:
-            for n in range(30):
-                enqueue(engine, key, channels[key], Message(title=f"消息{n}", text=f"{key} 第{n}条"),
-                        robots.clock.now())
+        channels = queue_each(engine, robots, keys, 30)
         engines = [engine, make_engine(database_url)]
         reports: list = [None, None]
 

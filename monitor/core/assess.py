@@ -93,7 +93,7 @@ def assess(
     obs = by_series(keys, observations, freq_rank, as_of)
     obs = running_totals(obs, freq_rank, cumulative, t0, t_end)
     restated = forms.restated(observations, obs.row)
-    obs, _, raw, restated = rates.derive(obs, restated, spec.yearly_rate, spec.reduction, t0, t_end)
+    obs, raw, restated = rates.derive(obs, restated, spec.yearly_rate, spec.reduction, t0, t_end)
     year_end = np.abs(obs.t - np.round(obs.t)) < EPS_T  # a year, a fourth quarter or a December
     find = Lookup(obs)
     t0_day = year_start(t0)

@@ -172,10 +172,3 @@ def _numbers(s: pd.DataFrame, name: str, n: int) -> np.ndarray:
     if name not in s:
         return np.full(n, np.nan)
     return pd.to_numeric(s[name], errors="coerce").to_numpy(dtype=float)
-
-
-def _texts(s: pd.DataFrame, name: str, n: int) -> np.ndarray:
-    if name not in s:
-        return np.full(n, None, dtype=object)
-    values = s[name].astype(object).to_numpy()
-    return np.where(pd.isna(values), None, values)

@@ -26,27 +26,25 @@ NOTE_FLOWS_MISSING = "年数据未报送，累计值仅含已报送年份"
 
 
 def derive(obs: Obs, restated: np.ndarray, yearly_rate: np.ndarray, reduction: np.ndarray, t0: np.ndarray,
-           t_end: np.ndarray) -> tuple[Obs, np.ndarray, np.ndarray, np.ndarray]:
+           t_end: np.ndarray) -> tuple[Obs, np.ndarray, np.ndarray]:
     """Replace the reported rates of yearly-rate and reduction series by their running figure.
 
     ``restated`` is per observation (the frame's flag, in ``obs`` order). Values outside the plan's years are
-    dropped: a plan's average or total stops at its end year. Returns the observations, per observation how
-    many plan years have been reported up to it (for the note on missing years; 0 for other series), and the
-    values as reported (a year's own rate, for its annual target), and the ``restated`` flags that remain.
+    dropped: a plan's average or total stops at its end year. Returns the observations, the values as reported
+    (a year's own rate, for its annual target), and the ``restated`` flags that remain.
     """
     chosen = yearly_rate[obs.sid] | reduction[obs.sid]
-    counts = np.zeros(len(obs.sid), dtype=np.int64)
     if not chosen.any():
-        return obs, counts, obs.value, restated
+        return obs, obs.value, restated
     sid = obs.sid
     inside = (obs.t > t0[sid] + EPS_T) & (obs.t <= t_end[sid] + EPS_T) & _year_end(obs.t)
     keep = ~chosen | inside
-    obs, restated, counts = obs.take(keep), restated[keep], counts[keep]
+    obs, restated = obs.take(keep), restated[keep]
     sid = obs.sid
     at = np.flatnonzero(yearly_rate[sid] | reduction[sid])
     raw = obs.value
     if not len(at):
-        return obs, counts, raw, restated
+        return obs, raw, restated
     rate = obs.value[at] / 100.0
     growth = yearly_rate[sid[at]]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -55,17 +53,12 @@ def derive(obs: Obs, restated: np.ndarray, yearly_rate: np.ndarray, reduction: n
     logs[bad] = 0.0
     reset = restated[at] & ~growth
     elapsed = obs.t[at] - t0[sid[at]]
-    total, number, anchor = _running(sid[at], logs, reset)
-    # a restated figure covers every year up to its own; the years after it count one by one
-    position = np.arange(len(at))
-    years = np.rint(elapsed).astype(np.int64)
-    number = np.where(anchor >= 0, years[np.maximum(anchor, 0)] + position - anchor, number)
+    total, number = _running(sid[at], logs, reset)  # number: yearly rates reported (never restated)
     value = obs.value.copy()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         value[at] = np.where(growth, np.exp(total / number * elapsed), 100.0 * -np.expm1(total))
     value[at[bad]] = np.nan
-    counts[at] = number
-    return obs._replace(value=value), counts, raw, restated
+    return obs._replace(value=value), raw, restated
 
 
 def present_growth(index: np.ndarray, elapsed: np.ndarray) -> np.ndarray:
@@ -81,18 +74,13 @@ def required_decline(total: np.ndarray, target: np.ndarray, remaining: np.ndarra
         return 100.0 * (1.0 - np.power(np.where(ratio > 0, ratio, np.nan), 1.0 / remaining))
 
 
-def missing_years(number: np.ndarray, elapsed: np.ndarray) -> np.ndarray:
-    """How many plan years up to the judged one have no report."""
-    return np.clip(np.rint(elapsed).astype(np.int64) - number, 0, None)
-
-
 def _year_end(t: np.ndarray) -> np.ndarray:
     return np.abs(t - np.round(t)) < EPS_T
 
 
-def _running(sid: np.ndarray, logs: np.ndarray, reset: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Running sum of ``logs`` and running count per series, restarting at each ``reset`` row (whose own value
-    stands for the whole sum up to it); also the position of that latest reset row (-1 where none)."""
+def _running(sid: np.ndarray, logs: np.ndarray, reset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Running sum of ``logs`` and running count per series, the sum restarting at each ``reset`` row (whose own
+    value stands for the whole sum up to it)."""
     first, last = group_bounds(sid)
     start = np.repeat(first, last - first + 1)
     position = np.arange(len(sid))
@@ -102,7 +90,7 @@ def _running(sid: np.ndarray, logs: np.ndarray, reset: np.ndarray) -> tuple[np.n
     before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
     at = np.maximum(anchor, 0)
     total = np.where(anchor >= 0, logs[at] + cum - cum[at], cum - before)
-    return total, (position - start + 1).astype(float), anchor
+    return total, (position - start + 1).astype(float)
 
 
 def name_missing_years(note: np.ndarray, obs: Obs, restated: np.ndarray, t0: np.ndarray, rated: np.ndarray,
