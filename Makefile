@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+SUM := $(shell cksum < pyproject.toml | cut -d' ' -f1)
+# two stamps: the runtime (what a server needs, `make install`) and the test extras on top (`make test`)
+STAMP := $(VENV)/.installed-$(SUM)
+TEST_STAMP := $(VENV)/.installed-test-$(SUM)
 DEMO_DB := data/demo.db
 DEMO_AS_OF := 2026-07-15
 
@@ -13,8 +16,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[postgres]'
+	@rm -f $(VENV)/.installed-[0-9]*
+	@touch $@
+
+$(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
-	@rm -f $(VENV)/.installed-*
+	@rm -f $(VENV)/.installed-test-*
 	@touch $@
 
 install: $(STAMP)
@@ -29,10 +37,10 @@ demo: $(STAMP)
 	$(BIN)/monitor plans check >/dev/null; \
 	$(BIN)/monitor check --as-of $(DEMO_AS_OF) --fail-on never --notify
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres,bench]'
 	$(BIN)/python benchmarks/national.py $(BENCH_ARGS)
 

@@ -162,6 +162,8 @@ def assess(
 
     expected = expected_on_path(t_eval, start_t, start_v, end_v, passed, n_ms, compound)
     gap, shortfall, pace, progress, flat = path_measures(actual, expected, base_v, target, direction, compound, has)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        elapsed = np.where(has & (target_t > base_t), (t_eval - base_t) / (target_t - base_t), np.nan)
 
     positive = (base_v > 0) & (actual > 0) & np.all((mv > 0) | ~np.isfinite(mt), axis=1)
     bad_compound = compound & has & ~positive
@@ -246,7 +248,7 @@ def assess(
     final_row = shows_final & ~late & ~continuing
     last_pace = np.where(last & ~final_shown, pace, np.nan)
     last_period, last_value = np.where(last, period, None), np.where(last, actual, np.nan)
-    for arr in (expected, gap, shortfall, pace, progress, projected):
+    for arr in (expected, gap, shortfall, pace, progress, elapsed, projected):
         arr[blank] = np.nan
     required[late | not_started | (ended & ~continuing)] = np.nan
     period = np.where(late | not_started, None, period)
@@ -257,6 +259,8 @@ def assess(
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = np.where(final_row, (final_value - baseline) / (final_target - baseline), progress)
     progress[final_row & ((spec.form != forms.PATH) | growth)] = np.nan
+    elapsed = np.where(final_row, 1.0, elapsed)
+    elapsed = np.where(np.isfinite(pace) | np.isfinite(progress), elapsed, np.nan)  # shown beside them only
     final_phase = ended & ~continuing & has_end  # the plan's own last milestone, met or not, reported or not
     target = np.where(final_phase, final_target, target)
     target_t = np.where(final_phase, final_t, target_t)
@@ -299,6 +303,7 @@ def assess(
         c.TARGET: target,
         c.TARGET_YEAR: integers(target_year),
         c.EXPECTED: expected, c.ACTUAL: shown_actual, c.GAP: gap, c.SHORTFALL: shortfall, c.PACE: pace,
+        c.ELAPSED: elapsed,
         c.PROGRESS: progress, c.PROJECTED: projected, c.REQUIRED_RATE: required,
         c.STATUS: labels(st.STATUSES, status),
         c.SEVERITY: labels([st.SEVERITY_OF[name] for name in st.STATUSES], status),
