@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import time
 from bisect import bisect_left
 from collections import defaultdict
@@ -127,3 +128,41 @@ class Farm:
 
     def _wall(self, monotonic: float | None) -> float | None:
         return None if monotonic is None else monotonic + self._wall_minus_monotonic
+
+
+# --- robots that answer slowly, for the fault-injection suite (benchmarks/faults.py) -----------------------------
+
+
+class _RandomLatency:
+    """A ``latency`` drawn anew for every request, uniformly from ``latency_range`` (seconds)."""
+
+    latency_range: tuple[float, float] = (0.0, 0.0)
+    _draws: random.Random
+
+    @property
+    def latency(self) -> float:
+        low, high = self.latency_range
+        return self._draws.uniform(low, high) if high > 0 else 0.0
+
+    @latency.setter
+    def latency(self, value: float | tuple[float, float]) -> None:
+        self.latency_range = value if isinstance(value, tuple) else (value, value)
+
+
+class SlowWeComRobots(_RandomLatency, WeComRobots):
+    """:class:`tests.robots.WeComRobots` on the wall clock whose every answer takes a random time in ``latency``."""
+
+    def __init__(self, keys: list[str], latency: tuple[float, float] = (0.2, 1.0), seed: int | None = None):
+        self._draws = random.Random(seed)
+        super().__init__(keys, clock=WallClock(), latency=latency)  # type: ignore[arg-type]
+
+
+class SlowDingTalkRobots(_RandomLatency, DingTalkRobots):
+    """:class:`tests.robots.DingTalkRobots` (signed with :data:`DINGTALK_SECRET`) on the wall clock whose every
+    answer takes a random time in ``latency``; throttled for ``throttle_seconds`` when over 20 a minute."""
+
+    def __init__(self, tokens: list[str], latency: tuple[float, float] = (0.2, 1.0), seed: int | None = None,
+                 throttle_seconds: float = 60):
+        self._draws = random.Random(seed)
+        super().__init__(tokens, secret=DINGTALK_SECRET, clock=WallClock(), latency=latency,  # type: ignore[arg-type]
+                         throttle_seconds=throttle_seconds)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +16,9 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from monitor.errors import ConfigError
+from monitor.ops.logs import mask_secrets, remember_secrets
+
+__all__ = ["Settings", "SmtpSettings", "load_settings", "mask_secrets"]
 
 DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
 
@@ -23,12 +27,38 @@ class SmtpSettings(BaseModel):
     """Outgoing mail (MONITOR_SMTP__HOST, MONITOR_SMTP__PORT, …)."""
 
     host: str = Field("", description="SMTP server; empty means email receivers cannot send.")
-    port: int = Field(587, description="587 for STARTTLS, 465 for implicit TLS, 25 for neither.")
+    port: int = Field(587, ge=1, le=65535, description="587 for STARTTLS, 465 for implicit TLS, 25 for neither.")
     security: Literal["starttls", "tls", "none"] = Field("starttls", description="starttls, tls or none.")
     username: str = Field("", description="Login name; empty for no login.")
     password: SecretStr = Field(SecretStr(""), description="Login password.")
     sender: str = Field("", description="From address, e.g. 规划监测 <monitor@example.gov.cn>.")
-    timeout: float = Field(20.0, description="Seconds to wait for the server.")
+    timeout: float = Field(20.0, gt=0, le=600, description="Seconds to wait for the server.")
+
+    @field_validator("host", "username", "sender")
+    @classmethod
+    def _one_plain_line(cls, value: str) -> str:
+        value = value.strip()
+        if any(ch in value for ch in "\r\n\0"):
+            raise ValueError("must be one line")
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _host_name(cls, value: str) -> str:
+        if value and not _HOST.fullmatch(value):
+            raise ValueError(f"{value!r} is not a host name or IP address (e.g. smtp.example.gov.cn)")
+        return value
+
+    @field_validator("sender")
+    @classmethod
+    def _mailbox(cls, value: str) -> str:
+        if value and "@" not in parseaddr(value)[1]:
+            raise ValueError(f"{value!r} is not a mail address (e.g. 规划监测 <monitor@example.gov.cn>)")
+        return value
+
+
+# a DNS name (each label 1–63 letters, digits or hyphens, not starting with a hyphen), an IPv4 or a bracketless IPv6
+_HOST = re.compile(r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?:\.(?!-)[A-Za-z0-9-]{1,63})*\.?|[0-9A-Fa-f:.]+")
 
 
 class ScheduleSettings(BaseModel):
@@ -78,7 +108,9 @@ class Settings(BaseSettings):
     database_url: str = Field(
         DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL of the database. The default is a SQLite file data/monitor.db under the "
-        "working directory; PostgreSQL: postgresql+psycopg://user:password@host:5432/dbname.",
+        "working directory (a SQLite file's missing folder is created; one that cannot be is a one-line error "
+        "naming it); PostgreSQL: postgresql+psycopg://user:password@host:5432/dbname, with @ : / % in the "
+        "password written %40 %3A %2F %25.",
     )
     timezone: str = Field(
         "Asia/Shanghai",
@@ -97,6 +129,17 @@ class Settings(BaseSettings):
         None, description="A folder of your own message templates; files there replace the bundled ones."
     )
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    delivery_workers: int = Field(
+        64, ge=1, le=512,
+        description="Robots and mailboxes served at once by one deliverer (each still one request at a time, its "
+        "parts in order). A crash re-sends at most one part to each target that had a request in flight, so 1 "
+        "means at most one re-sent part in all per crash, at the cost of speed.",
+    )
+    notify_lock_wait_seconds: float = Field(
+        600.0, gt=0,
+        description="How long `monitor check --notify` (and the daemon's assess job) waits for an alert evaluation "
+        "running in another process before giving up with exit 3, having queued nothing.",
+    )
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     inbox: InboxSettings = Field(default_factory=InboxSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
@@ -130,23 +173,24 @@ class Settings(BaseSettings):
         return shown
 
 
-_URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]*:)(?P<secret>[^@]*)(?P<tail>@)")
-_QUERY_SECRET = re.compile(r"(?i)(?P<head>(?:key|token|access_token|secret|password)=)(?P<secret>[^&\s]+)")
-
-
-def mask_secrets(text: str) -> str:
-    """Replace the password of a URL and key/token query values with ***."""
-    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['tail']}", text)
-    return _QUERY_SECRET.sub(lambda m: f"{m['head']}***", text)
-
-
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning validation failures into one readable ConfigError."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         parts = []
         for err in exc.errors():
             name = "MONITOR_" + "__".join(str(p).upper() for p in err["loc"])
-            parts.append(f"{name}: {err['msg']}")
-        raise ConfigError("invalid settings: " + "; ".join(parts)) from exc
+            parts.append(f"{name}: {mask_secrets(err['msg'])}")
+        raise ConfigError("invalid settings: " + "; ".join(parts)) from None
+    remember_secrets(settings.smtp.password.get_secret_value(), _url_password(settings.database_url))
+    return settings
+
+
+def _url_password(url: str) -> str | None:
+    """The password of ``scheme://user:password@host/…`` as written (up to the last ``@`` of the address)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    userinfo, at, _host = rest.split("/", 1)[0].rpartition("@")
+    return userinfo.partition(":")[2] or None if at else None

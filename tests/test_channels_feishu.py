@@ -184,6 +184,16 @@ def test_an_unknown_token_is_permanent_and_not_shown(feishu_robot):
     assert caught.value.kind == "permanent" and other not in str(caught.value)
 
 
+def test_the_bots_own_404_answer_with_its_error_code_is_permanent_but_a_bare_404_is_retry(feishu_robot):
+    channel = FeishuChannel(feishu_robot.url.replace("/bot/v2/hook/", "/bot/v9/hook/"), secret=feishu_robot.secret,
+                            timeout=2)  # Feishu's own "resource not find": 404 with code 99991201 in its JSON body
+    own = refusal(feishu_robot, channel, channel.parts(SMALL)[0])
+    assert (own.kind, own.http_status, own.errcode) == ("permanent", 404, 99991201)
+    feishu_robot.fail_next(status=404)  # a gateway's bare 404 in front of the bot: not proof that the bot is gone
+    bare = refusal(feishu_robot, feishu_robot.channel(), feishu_robot.channel().parts(SMALL)[0])
+    assert (bare.kind, bare.http_status, bare.errcode) == ("retry", 404, None)
+
+
 @pytest.mark.parametrize("status", [500, 502, 429])
 def test_server_errors_are_retry(feishu_robot, status):
     feishu_robot.fail_next(status=status)

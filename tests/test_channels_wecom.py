@@ -125,6 +125,23 @@ def test_server_errors_and_429_are_retry(wecom_robot, status):
     assert channel.send(channel.parts(SMALL)[0], now=wecom_robot.clock.now()).errcode == 0
 
 
+@pytest.mark.parametrize("status", [404, 502, 503, 504])
+def test_a_gateway_answer_without_the_robots_error_code_is_retry_not_proof_that_the_robot_is_gone(wecom_robot, status):
+    wecom_robot.fail_next(status=status)  # a bare body, as a proxy or load balancer in front of the robot answers
+    channel = wecom_robot.channel()
+    with pytest.raises(DeliveryError) as caught:
+        channel.send(channel.parts(SMALL)[0], now=wecom_robot.clock.now())
+    assert (caught.value.kind, caught.value.http_status) == ("retry", status)
+
+
+def test_a_404_carrying_the_robots_own_invalid_key_code_stays_permanent(wecom_robot):
+    wecom_robot.fail_next(status=404, errcode=93000, errmsg="invalid webhook url")
+    channel = wecom_robot.channel()
+    with pytest.raises(DeliveryError) as caught:
+        channel.send(channel.parts(SMALL)[0], now=wecom_robot.clock.now())
+    assert (caught.value.kind, caught.value.errcode) == ("permanent", 93000)
+
+
 def test_other_client_errors_are_permanent(wecom_robot):
     wecom_robot.fail_next(status=403)
     with pytest.raises(DeliveryError) as caught:

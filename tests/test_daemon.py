@@ -23,9 +23,10 @@ from tests.conftest import PLANS_DIR, ROOT, SAMPLES_DIR
 pytest_plugins = ["tests.robots"]
 
 NEVER = "0 0 1 1 *"  # once a year: keeps a job out of the way
+EXITED = 90  # seconds: a generous deadline for a process to exit (a loaded machine is slow, not broken)
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 30.0, step: float = 0.2):
+def wait_for(condition: Callable[[], object], timeout: float = 90.0, step: float = 0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -88,7 +89,7 @@ class Daemons:
         for proc in self.procs:
             if proc.poll() is None:
                 proc.kill()
-                proc.wait(10)
+                proc.wait(EXITED)
         self.engine.dispose()
 
 
@@ -131,66 +132,65 @@ def county_messages(robot) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_the_daemon_assesses_and_sends_on_time_and_stops_cleanly_on_sigterm(daemons):
     proc = daemons.start()
-    wait_for(lambda: county_messages(daemons.robot), 40)
-    wait_for(lambda: daemons.runs("assess") >= 2 and daemons.runs("deliver") >= 2, 20)
+    wait_for(lambda: county_messages(daemons.robot))
+    wait_for(lambda: daemons.runs("assess") >= 2 and daemons.runs("deliver") >= 2)
     contents = county_messages(daemons.robot)
     assert any("城口县" in c for c in contents) and any("秀山" in c for c in contents)
-    count = len(daemons.robot.accepted)
-    time.sleep(3)  # more assessments, nothing new to say
+    count, assessed = len(daemons.robot.accepted), daemons.runs("assess")
+    wait_for(lambda: daemons.runs("assess") >= assessed + 2)  # more assessments, nothing new to say
     assert len(daemons.robot.accepted) == count
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(12) == 0, daemons.log(proc)
-    assert time.monotonic() - started < 10
+    assert proc.wait(EXITED) == 0, daemons.log(proc)
+    assert time.monotonic() - started < 15  # within systemd's TimeoutStopSec (deploy/monitor.service)
     assert daemons.roles()[proc.pid] == "stopped"
     assert "sending" not in daemons.outbox_statuses()
 
 
 def test_kill_9_and_a_restart_resend_at_most_the_one_part_in_flight(daemons):
     proc = daemons.start()
-    wait_for(lambda: daemons.robot.accepted, 40, step=0.05)
+    wait_for(lambda: daemons.robot.accepted, step=0.05)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(10)
+    proc.wait(EXITED)
     restarted = daemons.start("b")
-    wait_for(lambda: set(daemons.outbox_statuses()) == {"sent"}, 90)  # a part claimed when killed: after the lease
+    wait_for(lambda: set(daemons.outbox_statuses()) == {"sent"}, 180)  # a part claimed when killed: after the lease
     rows = daemons.outbox_statuses()
     assert len(daemons.robot.accepted) - len(rows) <= 1
     # the first daemon may have sent everything before it was killed: stop the second once it is running
-    wait_for(lambda: daemons.roles().get(restarted.pid) == "active", 30)
+    wait_for(lambda: daemons.roles().get(restarted.pid) == "active")
     restarted.send_signal(signal.SIGTERM)
-    assert restarted.wait(12) == 0, daemons.log(restarted)
+    assert restarted.wait(EXITED) == 0, daemons.log(restarted)
 
 
 def test_a_second_daemon_on_sqlite_is_refused(sqlite_daemons):
     daemons = sqlite_daemons
     first = daemons.start()
-    wait_for(lambda: daemons.roles().get(first.pid) == "active", 30)
+    wait_for(lambda: daemons.roles().get(first.pid) == "active")
     second = daemons.start("b")
-    assert second.wait(30) == 3
+    assert second.wait(EXITED) == 3
     assert "another daemon is running" in daemons.log(second)
     first.send_signal(signal.SIGTERM)
-    assert first.wait(12) == 0
+    assert first.wait(EXITED) == 0, daemons.log(first)
 
 
 def test_on_postgresql_a_second_daemon_waits_as_standby_and_takes_over_when_the_first_dies(postgres_daemons):
     daemons = postgres_daemons
     first = daemons.start()
-    wait_for(lambda: daemons.roles().get(first.pid) == "active", 30)
+    wait_for(lambda: daemons.roles().get(first.pid) == "active")
     second = daemons.start("b")
-    wait_for(lambda: daemons.roles().get(second.pid) == "standby", 30)
-    wait_for(lambda: county_messages(daemons.robot), 40)
+    wait_for(lambda: daemons.roles().get(second.pid) == "standby")
+    wait_for(lambda: county_messages(daemons.robot))
     os.kill(first.pid, signal.SIGKILL)
-    first.wait(10)
-    killed_at = time.monotonic()
-    wait_for(lambda: daemons.roles().get(second.pid) == "active", 30)
-    assert time.monotonic() - killed_at < 30
-    wait_for(lambda: daemons.runs("assess") >= 3, 30)
+    first.wait(EXITED)
+    # the standby takes the freed lock at its next try (5 s), then waits out the dead one's lease (15 s + 1 s)
+    wait_for(lambda: daemons.roles().get(second.pid) == "active")
+    wait_for(lambda: daemons.runs("assess") >= 3)
     # a part the killed daemon had claimed (the deliverer claims a target's next part as it records the last) is
     # sent by the new active once the claim's lease (45 s) has run out: nothing is lost, it waits for the lease
-    wait_for(lambda: set(daemons.outbox_statuses()) == {"sent"}, 90)
+    wait_for(lambda: set(daemons.outbox_statuses()) == {"sent"}, 180)
     assert len(daemons.robot.accepted) - len(daemons.outbox_statuses()) <= 1
     second.send_signal(signal.SIGTERM)
-    assert second.wait(12) == 0
+    assert second.wait(EXITED) == 0
 
 
 def test_a_job_missed_while_down_runs_at_start_within_its_grace_time_and_is_recorded_as_missed_beyond_it(daemons):
@@ -203,11 +203,11 @@ def test_a_job_missed_while_down_runs_at_start_within_its_grace_time_and_is_reco
             conn.execute(insert(job_runs).values(job_id=job_id, instance="old", started_at=at.astimezone(timezone.utc),
                                                  finished_at=at.astimezone(timezone.utc), outcome="ok"))
     proc = daemons.start(digest=f"{recent.minute} {recent.hour} * * *", reminders=NEVER)
-    wait_for(lambda: daemons.runs("digest") >= 2, 30)
+    wait_for(lambda: daemons.runs("digest") >= 2)
     if long_ago < now - timedelta(hours=1):
-        wait_for(lambda: daemons.runs("reminders", "missed") == 1, 30)
+        wait_for(lambda: daemons.runs("reminders", "missed") == 1)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(12) == 0
+    assert proc.wait(EXITED) == 0
 
 
 def test_sighup_reloads_and_a_broken_rules_file_is_refused_while_the_old_rules_stay(daemons, tmp_path):
@@ -215,18 +215,18 @@ def test_sighup_reloads_and_a_broken_rules_file_is_refused_while_the_old_rules_s
     rules.mkdir()
     (rules / "default.yaml").write_text((ROOT / "rules" / "default.yaml").read_text("utf-8"), encoding="utf-8")
     proc = daemons.start(extra={"MONITOR_RULES_DIR": str(rules)})
-    wait_for(lambda: daemons.runs("assess") >= 1, 30)
+    wait_for(lambda: daemons.runs("assess") >= 1)
     proc.send_signal(signal.SIGHUP)
-    wait_for(lambda: "configuration reloaded" in daemons.log(proc), 15)
+    wait_for(lambda: "configuration reloaded" in daemons.log(proc))
     (rules / "default.yaml").write_text("rules:\n  - id: broken\n    severity: loud\n", encoding="utf-8")
     proc.send_signal(signal.SIGHUP)
-    wait_for(lambda: "reload refused" in daemons.log(proc), 15)
+    wait_for(lambda: "reload refused" in daemons.log(proc))
     assert "default.yaml" in daemons.log(proc)
     before = daemons.runs("assess")
-    wait_for(lambda: daemons.runs("assess") > before, 15)
+    wait_for(lambda: daemons.runs("assess") > before)
     assert daemons.runs("assess", "error") == 0
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(12) == 0
+    assert proc.wait(EXITED) == 0
 
 
 def test_a_file_dropped_in_the_inbox_is_imported_and_assessed_on_the_next_run_with_metrics_served(daemons, tmp_path):
@@ -240,15 +240,15 @@ def test_a_file_dropped_in_the_inbox_is_imported_and_assessed_on_the_next_run_wi
     inbox.mkdir()
     proc = daemons.start(extra={"MONITOR_INBOX__PATH": str(inbox), "MONITOR_INBOX__SETTLE_SECONDS": "0",
                                 "MONITOR_METRICS_PORT": str(port)}, inbox="* * * * * *")
-    wait_for(lambda: county_messages(daemons.robot), 40)
+    wait_for(lambda: county_messages(daemons.robot))
     # the 十四五 plan has ended (the daemon judges as of today): 城口县 is told its final review once; the 2025
     # figure of 科技创新人才数 was missing, and the late figure from the inbox updates that review
-    wait_for(lambda: any("终期评估" in c for c in county_messages(daemons.robot)), 40)
+    wait_for(lambda: any("终期评估" in c for c in county_messages(daemons.robot)))
     (inbox / "城口县补报.csv").write_text("地区,指标,期间,数值\n城口县,科技创新人才数,2025,520\n", encoding="utf-8")
-    wait_for(lambda: (inbox / "processed" / "城口县补报.csv").exists(), 30)
-    wait_for(lambda: any("终期评估·更新" in c and "科技创新人才数" in c for c in county_messages(daemons.robot)), 30)
+    wait_for(lambda: (inbox / "processed" / "城口县补报.csv").exists())
+    wait_for(lambda: any("终期评估·更新" in c and "科技创新人才数" in c for c in county_messages(daemons.robot)))
     metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     assert 'monitor_status{' in metrics and 'region_code="500229"' in metrics  # no pace: the plan has ended
     assert 'monitor_notifications_sent_total{receiver="county"}' in metrics
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(12) == 0
+    assert proc.wait(EXITED) == 0

@@ -196,3 +196,26 @@ def test_a_part_the_receiver_still_refuses_a_day_after_it_was_queued_fails_for_g
         clock.advance(hours=1)
         deliver_due(engine, {"r": channel}, clock)
     assert statuses(engine) == {"failed": 3}
+
+
+def test_a_receiver_that_stays_down_is_retried_for_a_full_day_even_at_the_fastest_the_ladder_can_go(engine,
+                                                                                                     monkeypatch):
+    from monitor.delivery import deliver as deliver_module
+
+    def fastest(attempts: int, outbox_id: int) -> float:  # the ladder without its jitter: its shortest waits
+        return min(deliver_module.BACKOFF_BASE * 2 ** max(attempts - 1, 0), deliver_module.BACKOFF_CAP)
+
+    monkeypatch.setattr(deliver_module, "backoff", fastest)
+    channel, clock = RecordingChannel(), Clock()
+    queue(engine, channel, 1, clock())
+    channel.refuse = DeliveryError("HTTP 502 from the gateway", "retry")
+    attempts = 0
+    while not deliver_due(engine, {"r": channel}, clock).failed:  # a deliverer that runs the moment a retry is due
+        attempts += 1
+        with engine.connect() as conn:
+            due = conn.execute(select(outbox.c.next_attempt_at)).scalar_one()
+        clock.now = max(clock.now, due.replace(tzinfo=timezone.utc))
+        assert attempts < 100
+    outage = clock.now - T0
+    assert timedelta(hours=24) <= outage <= timedelta(hours=25)  # "about a day", not ~14.5 h or 23 h of attempts
+    assert statuses(engine) == {"failed": 1}

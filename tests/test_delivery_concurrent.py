@@ -303,3 +303,15 @@ def test_two_deliverers_at_once_keep_every_robot_within_its_limit(engine, databa
         assert reports[0].sent + reports[1].sent == 4 * 20
         assert {key: len(robots.accepted_by[key]) for key in keys} == {key: 20 for key in keys}
         assert not [r for r in robots.requests if (r.reply or {}).get("errcode") == 45009]
+
+
+def test_a_gateways_bare_404_holds_a_robots_parts_for_a_retry_instead_of_failing_them_all(engine, wecom_robot):
+    channel = wecom_robot.channel()
+    for n in range(3):
+        enqueue(engine, "county", channel, Message(title=f"消息{n}", text=f"第{n}条"), wecom_robot.clock.now())
+    wecom_robot.fail_next(1, status=404)  # the proxy in front of the robot is being redeployed
+    report = deliver_due(engine, {"county": channel}, wecom_robot.clock.now)
+    assert (report.failed, report.retried, report.waiting) == (0, 1, 2)
+    wecom_robot.clock.advance(120)
+    assert deliver_due(engine, {"county": channel}, wecom_robot.clock.now).sent == 3
+    assert [m["markdown"]["content"] for m in wecom_robot.accepted] == [f"第{n}条" for n in range(3)]

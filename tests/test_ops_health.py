@@ -143,3 +143,17 @@ def test_every_broken_rule_gives_its_own_reason(engine, check):
 @pytest.mark.parametrize("seconds,text", [(0, "0s"), (95, "1m35s"), (3600, "1h"), (93784, "1d2h")])
 def test_ages_read_as_people_write_them(seconds, text):
     assert age(timedelta(seconds=seconds)) == text
+
+
+def test_an_active_row_left_by_a_daemon_taken_over_from_is_not_a_second_active(engine, check):
+    add_instance(engine, "host-a:100", heartbeat=ago(seconds=45))  # stopped beating; a standby took over
+    add_instance(engine, "host-b:200", heartbeat=ago(seconds=2))
+    assert check() == (True, [])
+    ok, reasons = check(live_heartbeat_age=timedelta(minutes=1))
+    assert not ok and reasons == ["instances host-b:200, host-a:100 all hold the active role"]
+
+
+def test_a_cleanly_stopped_active_and_its_successor_are_healthy(engine, check):
+    add_instance(engine, "host-a:100", heartbeat=ago(seconds=4), role="stopped")
+    add_instance(engine, "host-b:200", heartbeat=ago(seconds=3))
+    assert check() == (True, [])

@@ -135,3 +135,26 @@ def test_the_server_serves_the_registry_over_http():
         server.shutdown()
         server.server_close()
     assert f'monitor_status{{{SERIES.format("rd")},status="off_track"}} 2.0' in body
+
+
+def test_the_heartbeat_age_is_measured_at_scrape_time_so_a_stalled_daemon_shows():
+    now = [NOW]
+    metrics = Metrics(clock=lambda: now[0])
+    metrics.observe_heartbeat("host-a:100", "active", NOW)
+    name = 'monitor_instance_heartbeat_age_seconds{instance="host-a:100",role="active"}'
+    assert value(samples(metrics), name) == 0.0
+    now[0] = NOW + timedelta(seconds=75)  # the scheduler stalled: no heartbeat since
+    assert value(samples(metrics), name) == 75.0
+    metrics.observe_heartbeat("host-a:100", "active", now[0])
+    assert value(samples(metrics), name) == 0.0
+
+
+def test_the_status_report_replaces_the_heartbeats_and_the_own_beat_updates_its_role(engine):
+    add_instance(engine, "host-a:100", heartbeat=ago(seconds=40), role="stopped")
+    add_instance(engine, "host-b:200", heartbeat=ago(seconds=3), role="standby")
+    metrics = Metrics(clock=lambda: NOW + timedelta(seconds=10))
+    metrics.observe_status(status(engine, Settings(_env_file=None), NOW))
+    metrics.observe_heartbeat("host-b:200", "active", NOW)  # the standby took over
+    lines = [line for line in samples(metrics) if line.startswith("monitor_instance_heartbeat_age_seconds")]
+    assert lines == ['monitor_instance_heartbeat_age_seconds{instance="host-a:100",role="stopped"} 50.0',
+                     'monitor_instance_heartbeat_age_seconds{instance="host-b:200",role="active"} 10.0']

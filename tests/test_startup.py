@@ -6,6 +6,7 @@ These are structural tests (which modules a fresh process imports), not timings;
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -20,17 +21,19 @@ from monitor.storage import db
 from monitor.storage.db import current_revision, head_revision, make_engine, require_current
 
 HEAVY = ("pandas", "sqlalchemy", "alembic")
+HTTP = ("requests", "urllib3")  # loaded on the first robot message sent, by monitor.channels.http
 SOURCE = Path(monitor.__file__).resolve().parents[1]  # run the children on this checkout's `monitor`
 
 
-def _loaded_after(code: str, *args: str) -> list[str]:
-    """The top-level packages a fresh interpreter has imported after running ``code`` (with ``args`` as argv)."""
+def _loaded_after(code: str, *args: str, env: dict[str, str] | None = None) -> list[str]:
+    """The top-level packages a fresh interpreter has imported after running ``code`` (with ``args`` as argv, and
+    ``env`` added to the environment)."""
     script = textwrap.dedent(code) + textwrap.dedent("""
         import json, sys
         print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
     """)
     done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120,
-                          cwd=SOURCE)
+                          cwd=SOURCE, env={**os.environ, **(env or {})})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -49,7 +52,48 @@ def test_help_imports_no_data_stack(argv):
                 assert stop.code in (0, None), stop.code
         assert out.getvalue(), "nothing printed"
     """, *argv)
-    assert [name for name in HEAVY if name in loaded] == []
+    assert [name for name in HEAVY + HTTP if name in loaded] == []
+
+
+_RUN_MONITOR = """
+    import sys
+    from monitor.cli import main
+    sys.argv = ["monitor", *sys.argv[1:]]
+    try:
+        main()
+    except SystemExit as stop:
+        assert stop.code in (0, 1, 2, None), stop.code
+"""
+
+
+def test_check_without_notify_and_a_check_that_sends_nothing_load_no_http_library(tmp_path):
+    env = {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'monitor.db'}",
+           "MONITOR_PLANS_DIR": str(SOURCE / "config" / "plans"), "MONITOR_RULES_DIR": str(SOURCE / "rules"),
+           "MONITOR_RECEIVERS_FILE": str(tmp_path / "absent.yaml")}  # no receivers file: the log channel
+    assert "requests" not in _loaded_after(_RUN_MONITOR, "init", env=env)
+    for sample in sorted((SOURCE / "config" / "samples").glob("*.csv")):
+        _loaded_after(_RUN_MONITOR, "actuals", "import", str(sample), env=env)
+    checked = _loaded_after(_RUN_MONITOR, "check", "--as-of", "2025-07-01", env=env)
+    assert "pandas" in checked  # it did assess
+    assert [name for name in HTTP if name in checked] == []
+    notified = _loaded_after(_RUN_MONITOR, "check", "--as-of", "2025-07-01", "--notify", env=env)
+    assert [name for name in HTTP if name in notified] == []
+
+
+def test_the_first_robot_message_loads_the_http_library():
+    from tests.robots import WebhookReceiver
+
+    with WebhookReceiver(secret=None) as receiver:
+        loaded = _loaded_after("""
+        import sys
+        from datetime import datetime, timezone
+        from monitor.channels.base import Message
+        from monitor.channels.webhook import WebhookChannel
+        channel = WebhookChannel(sys.argv[1])
+        assert "requests" not in sys.modules
+        channel.send(channel.parts(Message("t", "x"))[0], now=datetime.now(timezone.utc))
+    """, receiver.url)
+    assert "requests" in loaded and len(receiver.accepted) == 1
 
 
 def test_migration_head_read_from_the_files_is_alembics_head():
@@ -128,7 +172,7 @@ def test_importing_several_files_at_once_is_importing_them_one_by_one(capsys, mo
     assert result.out == "".join(lines)
     assert together("check", "--as-of", "2026-07-15", "--format", "json", "--fail-on", "never").out == expected
     again = together("actuals", "import", *samples)
-    assert again.code == 0 and again.out.count("nothing new") == len(samples)
+    assert again.code == 0 and again.out.count("没有新数据") == len(samples)
 
 
 def test_a_refused_file_stops_the_files_after_it_and_keeps_those_before(capsys, monkeypatch, sqlite_url, tmp_path):
@@ -142,7 +186,7 @@ def test_a_refused_file_stops_the_files_after_it_and_keeps_those_before(capsys, 
     assert monitor("init").code == 0
     result = monitor("actuals", "import", str(first), str(bad), str(second))
     assert result.code == 3
-    assert result.out.startswith(f"{first.name}: ") and second.name not in result.out
+    assert result.out.startswith(f"{first.name}：") and second.name not in result.out
     assert "error: " in result.err and "bad.csv" in result.err
-    assert "nothing new" in monitor("actuals", "import", str(first)).out
-    assert "nothing new" not in monitor("actuals", "import", str(second), "--dry-run").out
+    assert "没有新数据" in monitor("actuals", "import", str(first)).out
+    assert "没有新数据" not in monitor("actuals", "import", str(second), "--dry-run").out

@@ -3,6 +3,11 @@
 Secrets never live in the file: robots name the environment variables that hold their webhook URL and signing
 secret (``url_env``, ``secret_env``). Without a receivers file every message goes to the log channel, which prints
 it, so the monitor runs with no keys at all.
+
+What the file names is checked where the values are read (:func:`environment_problems`, from
+`monitor receivers validate` and before any channel is built): every variable set, every URL an http:// or
+https:// address with a host, and, when the SMTP settings are given, a server and a sender for email receivers.
+Each problem names the file, the receiver and the field, and never the value (a robot URL is its credential).
 """
 
 from __future__ import annotations
@@ -11,15 +16,21 @@ import os
 import weakref
 from collections import Counter
 from collections.abc import Mapping
+from email.utils import parseaddr
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from monitor.alerts.inhibit import DEFAULT_INHIBIT_RULES, InhibitRule
 from monitor.alerts.routing import Route, receivers_named
 from monitor.errors import ConfigError, DataError, Problem
 from monitor.yamlfile import load_model
+
+if TYPE_CHECKING:
+    from monitor.settings import SmtpSettings
 
 CHANNEL_KINDS = ("wecom", "dingtalk", "feishu", "email", "webhook", "log")
 LOG_RECEIVER = "log"
@@ -52,6 +63,23 @@ class FeishuConfig(_Strict):
 
 class EmailConfig(_Strict):
     to: list[str] = Field(min_length=1, description="Addresses; the SMTP server comes from MONITOR_SMTP__*.")
+
+    @field_validator("to")
+    @classmethod
+    def _mailboxes(cls, value: list[str]) -> list[str]:
+        bad = [address for address in value if not _is_mailbox(address)]
+        if bad:
+            raise ValueError(f"not a mail address: {', '.join(repr(a) for a in bad)} (expected e.g. "
+                             "kjj@example.gov.cn or 科技局 <kjj@example.gov.cn>)")
+        return value
+
+
+def _is_mailbox(address: str) -> bool:
+    if any(ch in address for ch in "\r\n\0"):
+        return False
+    mailbox = parseaddr(address)[1]
+    local, at, domain = mailbox.rpartition("@")
+    return bool(at and local and domain) and " " not in mailbox
 
 
 class WebhookConfig(_Strict):
@@ -102,6 +130,11 @@ class ReceiversFile(_Strict):
     digest_receivers: list[str] | None = Field(
         None, description="Who gets the weekly digest and escalated reminders; omitted: the top-level route's "
         "receiver.")
+    _source: Path | None = PrivateAttr(None)  # the file it was read from, for messages
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
 
     @model_validator(mode="after")
     def _names_resolve(self) -> ReceiversFile:
@@ -169,6 +202,12 @@ def load_receivers(path: Path) -> ReceiversFile:
     :func:`monitor.yamlfile.load_model`, which names each problem's line."""
     if not path.exists():
         return log_only()
+    config = _load(path)
+    config._source = path
+    return config
+
+
+def _load(path: Path) -> ReceiversFile:
     data = _fast_yaml(path)
     if data is not None:
         try:
@@ -198,19 +237,72 @@ def _fast_yaml(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def missing_environment(config: ReceiversFile, environ: Mapping[str, str] | None = None,
-                        path: Path | None = None) -> list[Problem]:
-    """Every environment variable a receiver names that is unset or empty."""
+def environment_problems(config: ReceiversFile, environ: Mapping[str, str] | None = None,
+                         path: Path | None = None, smtp: SmtpSettings | None = None) -> list[Problem]:
+    """Everything the receivers need from the environment that is missing or unusable: a variable a receiver
+    names that is unset or empty, a URL that is not an http:// or https:// address with a host, and (when ``smtp``
+    is given) email receivers without an SMTP server or sender. Values are never shown."""
     env = os.environ if environ is None else environ
+    path = path or config.source
     where = str(path) if path else "receivers"
-    return [
-        Problem(where, None, f"receivers.{r.name}", f"environment variable {name} is not set")
-        for r in config.receivers for name in r.env_names() if not env.get(name)
-    ]
+    problems: list[Problem] = []
+    for r in config.receivers:
+        settings = r.config
+        for field in ("url_env", "secret_env"):
+            name = getattr(settings, field, None)
+            if not name:
+                continue
+            value = env.get(name)
+            if not value:
+                problems.append(Problem(where, None, f"receivers.{r.name}.{r.kind}.{field}",
+                                        f"environment variable {name} is not set"))
+            elif field == "url_env" and (reason := _url_problem(value)):
+                problems.append(Problem(where, None, f"receivers.{r.name}.{r.kind}.{field}",
+                                        f"environment variable {name} {reason}",
+                                        expected="https://… or http://… with a host"))
+        if r.kind == "email" and smtp is not None:
+            problems += _smtp_problems(r, smtp, where)
+    return problems
+
+
+def _url_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a robot or webhook URL, in words that do not repeat it; None when it can."""
+    if value != value.strip() or any(ch.isspace() for ch in value):
+        return "holds spaces or line breaks"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
+    except ValueError:
+        return "is not a valid URL"
+    if not value.startswith(("https://", "http://")):
+        shown = f"{parts.scheme}:" if parts.scheme and len(parts.scheme) <= 10 and parts.scheme.isalpha() else None
+        return "does not hold an http:// or https:// URL" + (f" (it starts with {shown})" if shown else "")
+    if not parts.hostname:
+        return "holds a URL without a host"
+    return None
+
+
+def _smtp_problems(receiver: Receiver, smtp: SmtpSettings, where: str) -> list[Problem]:
+    field = f"receivers.{receiver.name}.email"
+    if not smtp.host:
+        return [Problem(where, None, field, "email receivers need an SMTP server, and MONITOR_SMTP__HOST is not set",
+                        expected="MONITOR_SMTP__HOST, MONITOR_SMTP__PORT, MONITOR_SMTP__SENDER …")]
+    if "@" not in parseaddr(smtp.sender or smtp.username)[1]:
+        return [Problem(where, None, field, "email receivers need a sender address, and neither "
+                        "MONITOR_SMTP__SENDER nor MONITOR_SMTP__USERNAME is one",
+                        expected="MONITOR_SMTP__SENDER=规划监测 <monitor@example.gov.cn>")]
+    return []
+
+
+def missing_environment(config: ReceiversFile, environ: Mapping[str, str] | None = None,
+                        path: Path | None = None, smtp: SmtpSettings | None = None) -> list[Problem]:
+    """:func:`environment_problems` under its first name."""
+    return environment_problems(config, environ, path, smtp)
 
 
 def require_environment(config: ReceiversFile, environ: Mapping[str, str] | None = None,
-                        path: Path | None = None) -> None:
-    problems = missing_environment(config, environ, path)
+                        path: Path | None = None, smtp: SmtpSettings | None = None) -> None:
+    """Raise a DataError listing :func:`environment_problems`, if there are any."""
+    problems = environment_problems(config, environ, path, smtp)
     if problems:
-        raise DataError(f"{len(problems)} receiver setting(s) missing from the environment", problems)
+        raise DataError(f"{len(problems)} receiver setting(s) missing or unusable in the environment", problems)

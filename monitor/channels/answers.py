@@ -25,6 +25,17 @@ class Verdict:
     meaning: str = ""
 
 
+GATEWAY_STATUSES = frozenset({404})
+"""HTTP statuses that are permanent from the robot itself but not from what stands in front of it.
+
+A robot's service answers a wrong key or token with HTTP 200 (or its own JSON error body), never with a bare 404.
+A bare 404 comes from a gateway, reverse proxy or load balancer on the way (an outbound proxy, a company gateway, a
+service being redeployed): no proof that the robot is gone, and failing it for good would fail every queued part
+at once. It is retried like a 502/503/504 (those are retried as 5xx anyway); after ``GIVE_UP_AFTER`` (about a day,
+monitor.delivery.deliver) the part fails for good and is reported. A 404 carrying the robot's own error code is
+judged by that code (an invalid key stays permanent)."""
+
+
 def target_id(kind: str, url: str) -> str:
     """``kind:`` and the first 12 hex digits of the SHA-256 of the URL: stable, and reveals no secret."""
     return f"{kind}:{hashlib.sha256(url.encode('utf-8')).hexdigest()[:12]}"
@@ -43,11 +54,16 @@ def judge(
     """The Receipt for an accepted message, or raise the DeliveryError the answer calls for.
 
     HTTP 408/429/5xx are retried whatever the body says. Other HTTP errors are judged by the body's error code
-    when it has one (some services answer 400 with a code), else they are permanent. A 2xx answer without an
-    error code is not proof of delivery (a proxy or captive portal may have answered): retry.
+    when it has one (some services answer 400 with a code), else they are permanent, except a 404 without one
+    (:data:`GATEWAY_STATUSES`): retried. A 2xx answer without an error code is not proof of delivery (a proxy or
+    captive portal may have answered): retry.
     """
     code, errmsg = _code_and_message(answer.json, code_fields, message_fields)
     http_error = status_error(answer, what, now=now)
+    if http_error is not None and code is None and answer.status in GATEWAY_STATUSES:
+        raise _scrubbed(DeliveryError(f"{http_error} (without the robot's own error code: a gateway or proxy in "
+                                      "front of it answered; retried)", "retry", http_status=answer.status,
+                                      retry_after=http_error.retry_after), secrets)
     if http_error is not None and (http_error.kind == "retry" or code is None):
         raise _scrubbed(http_error, secrets)
     if code is None:

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from monitor.channels.answers import Verdict, judge, target_id
 from monitor.channels.base import DeliveryError, Mentions, Message, RateLimit, Receipt
-from monitor.channels.http import encode_json, post_json, redact_url, url_secrets
+from monitor.channels.http import encode_json, post_json, redact_url, remember_url, url_secrets
 from monitor.channels.signing import dingtalk_sign, epoch_seconds
 from monitor.channels.split import json_string_bytes, split_text
 
@@ -56,6 +56,7 @@ class DingTalkChannel:
         if not url.startswith(("https://", "http://")):
             raise ValueError(f"a DingTalk robot URL starts with https:// (got {redact_url(url)})")
         self.url = url
+        remember_url(url, secret)
         self.secret = secret or None
         self.timeout = timeout
         self.mentions = Mentions(tuple(mention_mobiles), tuple(mention_user_ids), at_all)

@@ -6,7 +6,8 @@ certificate is verified against the system's trust store (``SSL_CERT_FILE`` poin
 or against the ``ssl_context`` given to the channel. Login happens when a username is set.
 
 Errors: a connection failure, a timeout or an SMTP 4xx reply are worth retrying; an SMTP 5xx reply, a failed
-login, a certificate that does not verify, a server without STARTTLS, or missing settings are permanent. When
+login, a certificate that does not verify, a server without STARTTLS, missing settings, or settings that cannot be
+used (a host name that is no host name, a port out of range) are permanent; none of them raises anything else. When
 the server refuses some recipients but takes the message for others, the send counts as accepted and the
 receipt's ``errmsg`` lists the refused addresses.
 """
@@ -23,6 +24,7 @@ from typing import Any, Iterable
 
 from monitor.channels.base import DeliveryError, Message, RateLimit, Receipt
 from monitor.channels.http import scrub
+from monitor.ops.logs import remember_secrets
 from monitor.settings import SmtpSettings
 
 
@@ -37,6 +39,7 @@ class EmailChannel:
             raise ValueError(f"email receivers need mailbox addresses (got {self.to!r})")
         self.smtp = smtp
         self.ssl_context = ssl_context
+        remember_secrets(smtp.password.get_secret_value())
 
     def __repr__(self) -> str:
         return f"EmailChannel({self.target()})"
@@ -56,8 +59,11 @@ class EmailChannel:
         if "@" not in parseaddr(sender)[1]:
             raise DeliveryError("no sender address: set MONITOR_SMTP__SENDER, e.g. 规划监测 <monitor@example.gov.cn>",
                                 "permanent")
-        mail = build_email(payload, sender=sender, now=now)
         password = settings.password.get_secret_value()
+        try:
+            mail = build_email(payload, sender=sender, now=now)
+        except ValueError as exc:  # a header the email library refuses (a line break in an address or subject)
+            raise DeliveryError(f"the message cannot be written as an email: {exc}", "permanent") from None
         try:
             refused = self._deliver(mail, sender, [parseaddr(address)[1] for address in payload["to"]])
         except smtplib.SMTPRecipientsRefused as exc:
@@ -81,6 +87,10 @@ class EmailChannel:
         except (smtplib.SMTPException, OSError) as exc:  # timeouts, refused connections, dropped connections
             raise DeliveryError(f"could not deliver through {self._server()}: {type(exc).__name__} {exc}", "retry") \
                 from None
+        except (ValueError, OverflowError) as exc:  # a host name IDNA cannot encode, a port or timeout out of range
+            raise DeliveryError(scrub(f"{self._server()} cannot be used ({type(exc).__name__}: {exc}); check "
+                                      "MONITOR_SMTP__HOST, MONITOR_SMTP__PORT and MONITOR_SMTP__TIMEOUT", password),
+                                "permanent") from None
         if refused:
             listed = "; ".join(f"{address} ({_reply_of(reply)})" for address, reply in refused.items())
             return Receipt(errmsg=f"accepted for some recipients; refused: {listed}")

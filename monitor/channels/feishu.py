@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from monitor.channels.answers import Verdict, judge, target_id
 from monitor.channels.base import DeliveryError, Mentions, Message, RateLimit, Receipt
-from monitor.channels.http import encode_json, post_json, redact_url, url_secrets
+from monitor.channels.http import encode_json, post_json, redact_url, remember_url, url_secrets
 from monitor.channels.signing import epoch_seconds, feishu_sign
 from monitor.channels.split import json_string_bytes, split_text
 
@@ -65,6 +65,7 @@ class FeishuChannel:
         if not url.startswith(("https://", "http://")):
             raise ValueError(f"a Feishu bot URL starts with https:// (got {redact_url(url)})")
         self.url = url
+        remember_url(url, secret)
         self.secret = secret or None
         self.timeout = timeout
         self.mentions = Mentions((), tuple(mention_user_ids), at_all)

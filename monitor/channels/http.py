@@ -10,6 +10,9 @@ Connections: by default each call opens its own connection. A deliverer's worker
 :func:`reused_connections`, which gives the thread one ``requests.Session`` (keep-alive connections, a few per host;
 all WeCom robots share one host, all DingTalk robots another), so parts after the first reuse the connection and
 its TLS handshake. The session keeps no cookies (one robot's cookie must not reach another's request).
+
+``requests`` (and urllib3) are imported on the first send, not with this module: `monitor --help` and the commands
+that send nothing start without them (tests/test_startup.py).
 """
 
 from __future__ import annotations
@@ -23,15 +26,15 @@ from collections.abc import Iterator as Iter
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from http.cookiejar import DefaultCookiePolicy
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from urllib.parse import urlsplit
-from urllib.request import getproxies_environment
-
-import requests
-from requests.adapters import HTTPAdapter
 
 from monitor.channels.base import DeliveryError
+from monitor.ops.logs import remember_secrets
+from monitor.ops.logs import scrub as _scrub
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +73,73 @@ for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
     logging.getLogger(_name).addFilter(_RedactUrls())
 
 
-def new_session() -> requests.Session:
-    """A session for one thread: keep-alive connections, no retries of its own, no cookies.
+_SECRET_NAME = re.compile(r"(?i)key|token|secret|sign|pass|auth|code")
 
-    The environment is read once here, not for every request: requests would otherwise scan every environment
-    variable several times per request looking for proxy settings, and a server with one robot URL variable per
-    county has thousands (with 2,844 that took more CPU than the requests themselves). Proxies (``HTTPS_PROXY``
-    and ``NO_PROXY``) keep requests' own handling; otherwise ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` are taken
-    as they are now, and ``.netrc`` is not consulted (a robot's URL carries its credential).
+
+def remember_url(url: str, *secrets: str | None) -> None:
+    """Tell the log filter about a robot URL's credentials and signing secrets, so no log line or CLI error of
+    this process shows them, whole, URL-encoded or in part (:func:`monitor.ops.logs.remember_secrets`): the
+    password, token-like path segments, and query values that are named like a credential or look like one."""
+    try:
+        parts = urlsplit(url)
+        found = [parts.password]
+    except ValueError:  # not a URL the channel could use either; nothing to pick out
+        remember_secrets(*secrets)
+        return
+    found += [s for s in parts.path.split("/") if _TOKEN_SEGMENT.match(s)]
+    for pair in parts.query.split("&"):
+        name, _, value = pair.partition("=")
+        if _SECRET_NAME.search(name) or _TOKEN_SEGMENT.match(value):
+            found.append(value)
+    remember_secrets(*found, *secrets)
+
+
+class LazySession:
+    """A thread's ``requests.Session``, made (and ``requests`` imported) on its first use: a deliverer gives each
+    worker one, and one that only prints (the log channel) or mails never loads the HTTP library. Everything but
+    :meth:`close` is the real session's."""
+
+    def __init__(self) -> None:
+        self._session: requests.Session | None = None
+
+    def real(self) -> requests.Session:
+        if self._session is None:
+            self._session = _make_session()
+        return self._session
+
+    def post(self, *args: Any, **kwargs: Any) -> requests.Response:
+        return self.real().post(*args, **kwargs)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+def new_session() -> LazySession:
+    """A session for one thread (made on its first use, see :class:`LazySession`): keep-alive connections, no
+    retries of its own, no cookies.
+
+    The environment is read once, when the session is made, not for every request: requests would otherwise scan
+    every environment variable several times per request looking for proxy settings, and a server with one robot
+    URL variable per county has thousands (with 2,844 that took more CPU than the requests themselves). Proxies
+    (``HTTPS_PROXY`` and ``NO_PROXY``) keep requests' own handling; otherwise ``REQUESTS_CA_BUNDLE`` /
+    ``CURL_CA_BUNDLE`` are taken as they are then, and ``.netrc`` is not consulted (a robot's URL carries its
+    credential).
     """
+    return LazySession()
+
+
+def _make_session() -> requests.Session:
+    """The real session behind :func:`new_session`."""
+    from http.cookiejar import DefaultCookiePolicy
+    from urllib.request import getproxies_environment
+
+    import requests
+    from requests.adapters import HTTPAdapter
+
     session = requests.Session()
     if not getproxies_environment():
         session.trust_env = False
@@ -91,7 +152,8 @@ def new_session() -> requests.Session:
 
 
 @contextmanager
-def reused_connections(session: requests.Session | None = None) -> Iter[requests.Session]:
+def reused_connections(session: requests.Session | LazySession | None = None
+                       ) -> Iter[requests.Session | LazySession]:
     """Within the block, :func:`post_json` calls made by this thread share one session; closed at the end."""
     own = session or new_session()
     previous = getattr(_local, "session", None)
@@ -104,12 +166,12 @@ def reused_connections(session: requests.Session | None = None) -> Iter[requests
             own.close()
 
 
-def use_session(session: requests.Session | None) -> None:
+def use_session(session: requests.Session | LazySession | None) -> None:
     """Make :func:`post_json` calls of this thread use ``session`` (None: a connection per call again)."""
     _local.session = session
 
 
-def current_session() -> requests.Session | None:
+def current_session() -> requests.Session | LazySession | None:
     """The session :func:`reused_connections` gave this thread, if any."""
     return getattr(_local, "session", None)
 
@@ -155,11 +217,9 @@ def redact_url(url: str) -> str:
 
 
 def scrub(text: str, *secrets: str | None) -> str:
-    """``text`` with every occurrence of each non-empty secret replaced by ***."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    """``text`` with each non-empty secret replaced by ***: as it is, URL-decoded, URL-encoded once or twice, and
+    any run of 10 of its characters when it is 20 or more long (an echo cut short leaves part of a signature)."""
+    return _scrub(text, *secrets)
 
 
 def url_secrets(url: str) -> list[str]:
@@ -190,6 +250,8 @@ def post_json(
     data = body if isinstance(body, bytes) else encode_json(body)
     sent_headers = {"Content-Type": "application/json; charset=utf-8"}
     sent_headers.update(headers or {})
+    import requests
+
     shown = redact_url(url)
     try:
         sender = getattr(_local, "session", None) or requests

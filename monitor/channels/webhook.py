@@ -17,7 +17,8 @@ from typing import Any
 
 from monitor.channels.answers import target_id
 from monitor.channels.base import Message, RateLimit, Receipt
-from monitor.channels.http import encode_json, post_json, redact_url, scrub, status_error, url_secrets
+from monitor.channels.http import (encode_json, post_json, redact_url, remember_url, scrub, status_error,
+                                   url_secrets)
 from monitor.channels.signing import SIGNATURE_HEADER, epoch_seconds, webhook_signature_header
 
 
@@ -30,6 +31,7 @@ class WebhookChannel:
         if not url.startswith(("https://", "http://")):
             raise ValueError(f"a webhook URL starts with https:// or http:// (got {redact_url(url)})")
         self.url = url
+        remember_url(url, secret)
         self.secret = secret or None
         self.timeout = timeout
 

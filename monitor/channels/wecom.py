@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from monitor.channels.answers import Verdict, judge, target_id
 from monitor.channels.base import DeliveryError, Mentions, Message, RateLimit, Receipt
-from monitor.channels.http import post_json, redact_url, url_secrets
+from monitor.channels.http import post_json, redact_url, remember_url, url_secrets
 from monitor.channels.split import split_text, utf8_bytes
 
 MARKDOWN_MAX_BYTES = 4096
@@ -48,6 +48,7 @@ class WeComChannel:
         if not url.startswith(("https://", "http://")):
             raise ValueError(f"a WeCom robot URL starts with https:// (got {redact_url(url)})")
         self.url = url
+        remember_url(url)
         self.timeout = timeout
         self.mentions = Mentions(tuple(mention_mobiles), tuple(mention_user_ids), at_all)
 

@@ -1,7 +1,8 @@
 """The `monitor` command: a thin layer that parses, calls one function in monitor.service, and prints.
 
 Exit codes: 0 fine, 1 worst is a warning, 2 something is critical (`monitor check`), 3 usage, configuration or
-data error (one clear line on stderr), 4 an unexpected internal error (traceback with --debug).
+data error (one clear line on stderr), 4 an unexpected internal error (traceback with --debug), 5 `monitor run`
+lost its instance lock or lease (a supervisor restarts it).
 """
 
 from __future__ import annotations
@@ -86,8 +87,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Example:
       monitor init && monitor actuals import config/samples/chengkou-actuals.csv && monitor check
     """
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from monitor.ops.logs import configure_cli_logging
+
+    # every handler of the root logger masks secrets, so no library's own log line (urllib3 prints request
+    # lines at DEBUG) shows a robot key, a signature or a password
+    configure_cli_logging(logging.DEBUG if debug else logging.WARNING)
     ctx.obj = Context(debug)
 
 
@@ -102,6 +106,8 @@ def main() -> None:
 
 
 def _main() -> None:
+    from monitor.ops.logs import mask
+
     debug = "--debug" in sys.argv[1:]
     try:
         code = cli.main(standalone_mode=False)
@@ -114,15 +120,19 @@ def _main() -> None:
         exc.show()
         code = EXIT_USAGE
     except DataError as exc:
-        click.echo(f"error: {exc.report()}", err=True)
+        click.echo(mask(f"error: {exc.report()}"), err=True)
         code = EXIT_USAGE
     except MonitorError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(mask(f"error: {exc}"), err=True)
         code = EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the last line of defence for people at a terminal
-        if debug:
-            raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        if debug:  # the traceback, masked like every log line
+            import traceback
+
+            click.echo(mask(traceback.format_exc()).rstrip("\n"), err=True)
+        else:
+            click.echo(mask(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"),
+                       err=True)
         code = EXIT_INTERNAL
     sys.exit(code or 0)
 
@@ -147,6 +157,8 @@ def _register() -> None:
     cli.add_command(reminders)
     from monitor.cli.review import review
     cli.add_command(review)
+    from monitor.cli.report import report
+    cli.add_command(report)
 
 
 _register()

@@ -181,9 +181,9 @@ def receivers_validate(ctx: Context) -> None:
     from monitor.alerts.receivers import missing_environment
     path = ctx.settings.receivers_file
     config = pipeline.AlertConfig.load(ctx.settings).receivers
-    problems = missing_environment(config, path=path)
+    problems = missing_environment(config, path=path, smtp=ctx.settings.smtp)
     if problems:
-        raise DataError(f"{path}: {len(problems)} receiver setting(s) missing", problems)
+        raise DataError(f"{path}: {len(problems)} receiver setting(s) missing or unusable", problems)
     where = path if path.exists() else f"{path} (absent: messages are printed by the log channel)"
     click.echo(f"{where}: {len(config.receivers)} receivers OK")
     for r in config.receivers:
@@ -283,7 +283,8 @@ def outbox_deliver(ctx: Context) -> None:
     from monitor.jobs import run_recorded
 
     job = ctx.job_context()
-    summary = run_recorded(job, "deliver", lambda c: _deliver_summary(deliver_due(c.engine, c.channels, c.clock)))
+    summary = run_recorded(job, "deliver", lambda c: _deliver_summary(deliver_due(c.engine, c.channels, c.clock,
+                                                                        workers=c.settings.delivery_workers)))
     click.echo(summary)
 
 

@@ -35,7 +35,7 @@ def inbox_scan(ctx: Context) -> None:
     job = ctx.job_context()
     engine, channels = job.engine, job.channels
     summary = run_recorded(job, "inbox", scan_inbox)
-    report = deliver_due(engine, channels, ctx.clock)
+    report = deliver_due(engine, channels, ctx.clock, workers=ctx.settings.delivery_workers)
     click.echo(summary)
     click.echo(f"消息：已发送 {report.sent} 段，待重试 {report.retried + report.waiting} 段，失败 {report.failed} 段",
                err=True)

@@ -1,18 +1,27 @@
 """The daemon: an APScheduler 3.x blocking scheduler that triggers the jobs of monitor.jobs on their schedules.
 
-Life of a daemon: take the instance lock (PostgreSQL: wait as a standby), load the configuration, catch up on
-jobs missed while no daemon ran (within their grace time; older ones are recorded as missed), start the
-scheduler. SIGTERM/SIGINT: take no new work, let the running jobs finish (a delivery, also the one inside the
-assess job, finishes the parts in hand and takes no new one), exit 0. A job never runs twice at once: a catch-up
-run is skipped while the scheduled run of the same job is running. SIGHUP: reload plans, rules, receivers and
-templates; an invalid new configuration is refused and the old one stays in force.
+Life of a daemon: take the instance lock (PostgreSQL: wait as a standby, monitor.daemon.standby), load the
+configuration, catch up on jobs missed while no daemon ran (within their grace time; older ones are recorded as
+missed), start the scheduler. A job never runs twice at once: a catch-up run is skipped while the scheduled run of
+the same job is running.
+
+Signals (monitor.daemon.signals) are handled from the first moment. SIGTERM/SIGINT: take no new work, let the
+running jobs finish (a delivery, also the one inside the assess job, finishes the parts in hand and takes no new
+one), mark the instance stopped, exit 0. SIGHUP: reload plans, rules, receivers and templates, all checked before
+anything is stored; an invalid new configuration is refused whole and the old one stays in force. A standby or a
+starting daemon notes a SIGHUP and applies it once active.
+
+The lease: the active daemon checks its lock and writes its heartbeat every ``heartbeat_seconds``. It may work only
+while its last confirmed heartbeat is younger than ``lease_seconds`` (half of ``stale_seconds``): jobs do not start,
+deliveries take no new part and no channel sends after that. Losing the lock (a dropped connection, a server restart,
+a standby that ended its session) or the lease stops the daemon with exit code 5, so systemd restarts it (as a
+standby if another daemon has taken over).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 import time
@@ -22,18 +31,25 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, insert, select, update
 
+from monitor.daemon.catchup import catch_up
+from monitor.daemon.fence import fenced
+from monitor.daemon.instance import mark_stopped, write_heartbeat
 from monitor.daemon.lock import InstanceLock
+from monitor.daemon.settings import DaemonSettings
+from monitor.daemon.signals import Signals
+from monitor.daemon.standby import Standby
+from monitor.daemon.systemd import notify as tell_systemd
+from monitor.daemon.work import job_work
 from monitor.errors import ConfigError
 from monitor.jobs import JOB_IDS, JobContext, record_missed, run_recorded
 from monitor.settings import Settings
-from monitor.storage.tables import instances, job_runs
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 10
 STOP_WITHIN_SECONDS = 9.0
+EXIT_LOST_LOCK = 5
+STATUS_EVERY_SECONDS = 60.0
 
 
 def utc_now() -> datetime:
@@ -41,17 +57,27 @@ def utc_now() -> datetime:
 
 
 class Daemon:
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now, *,
+                 tuning: DaemonSettings | None = None, signals: Signals | None = None,
+                 monotonic: Callable[[], float] = time.monotonic):
         self.settings = settings
         self.clock = clock
+        self.tuning = tuning if tuning is not None else DaemonSettings()
+        self.signals = signals if signals is not None else Signals()
+        self.monotonic = monotonic
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
         self.stop = threading.Event()
+        self.lost = False  # the lock or the lease was lost: exit non-zero
         self.scheduler: BlockingScheduler | None = None
         self.ctx: JobContext | None = None
         self._running: set[str] = set()
         self._running_lock = threading.Lock()
         self.metrics = None  # monitor.ops.metrics.Metrics when MONITOR_METRICS_PORT is set
-        self._beats = 0
+        self._confirmed: float | None = None  # monotonic time of the last confirmed heartbeat (None: not active)
+        self._status_at = -STATUS_EVERY_SECONDS
+        self._reloads_done = self._reloads_noted = 0
+        self._beat_lock = threading.Lock()  # the lock's connection serves one thread at a time
+        self._beat_tried = -float("inf")
 
     # --- configuration -----------------------------------------------------------------------------------------
 
@@ -60,18 +86,20 @@ class Daemon:
         from monitor.notify import AlertConfig
 
         config = AlertConfig.load(self.settings)
-        channels = build_channels(config.receivers, self.settings.smtp)
+        channels = fenced(build_channels(config.receivers, self.settings.smtp), self.may_work)
         return JobContext(engine, self.settings, config, channels, self.clock, self.instance)
 
     def reload(self) -> None:
-        """SIGHUP: plans, rules, receivers and templates; the old configuration stays if the new one is bad."""
+        """SIGHUP: plans, rules, receivers and templates; everything is checked before anything is stored, and the
+        old configuration stays whole if any of it is bad."""
         from monitor import service
         from monitor.plans.loader import plan_files_in
 
         assert self.ctx is not None
         try:
+            new = self.build_context(self.ctx.engine)  # rules, receivers, templates: nothing stored
+            # the plans are all checked, then stored in one transaction (nothing stored if one is bad)
             results = service.load_plans(self.ctx.engine, plan_files_in(self.settings.plans_dir), self.clock())
-            new = self.build_context(self.ctx.engine)
         except Exception as exc:  # noqa: BLE001 - a bad file must not take the daemon down
             text = exc.report() if hasattr(exc, "report") else str(exc)
             log.error("reload refused, the previous configuration stays in force: %s", text)
@@ -81,53 +109,32 @@ class Daemon:
         log.info("configuration reloaded: %d rules, %d receivers, plans changed: %s", len(new.config.rules),
                  len(new.config.receivers.receivers), ", ".join(changed) or "none")
 
+    def _take_signals(self, role: str) -> None:
+        """Act on the SIGHUPs counted since the last look: reload when active, note them otherwise."""
+        asked = self.signals.reloads
+        if role == "active":
+            if asked != self._reloads_done:
+                log.info("SIGHUP: reloading plans, rules, receivers and templates")
+                self._reloads_done = self._reloads_noted = asked
+                self.reload()
+        elif asked != self._reloads_noted:
+            self._reloads_noted = asked
+            log.info("SIGHUP while %s: noted; plans, rules, receivers and templates are read again once this "
+                     "daemon is active", role)
+
     # --- jobs --------------------------------------------------------------------------------------------------
 
+    def may_work(self) -> bool:
+        """False once the lease has run out (the lock is not confirmed) or the daemon is stopping."""
+        confirmed = self._confirmed
+        lease = confirmed is None or self.monotonic() - confirmed <= self.tuning.lease_seconds
+        return lease and not self.stop.is_set()
+
     def work(self, job_id: str) -> Callable[[JobContext], str]:
-        from monitor import service
-
-        if job_id == "assess":
-            def assess(ctx: JobContext) -> str:
-                from monitor.notify import notify
-
-                frame = service.run_check(ctx.engine, ctx.today())
-                if self.metrics is not None:
-                    self.metrics.observe_assessment(frame, ctx.clock())
-                run, report = notify(ctx.engine, ctx.settings, frame, ctx.clock, config=ctx.config,
-                                     channels=ctx.channels)
-                if self.metrics is not None:
-                    self.metrics.observe_delivery(report)
-                purge_job_runs(ctx)
-                return (f"{len(frame)} series, {len(run.current)} alerts, {len(run.messages)} messages, "
-                        f"{report.sent} parts sent")
-            return assess
-        if job_id == "deliver":
-            def deliver(ctx: JobContext) -> str:
-                from monitor.delivery.deliver import deliver_due
-
-                r = deliver_due(ctx.engine, ctx.channels, ctx.clock, worker=ctx.instance, should_stop=self.stop.is_set)
-                if self.metrics is not None:
-                    self.metrics.observe_delivery(r)
-                return f"sent {r.sent}, retry {r.retried}, waiting {r.waiting}, failed {r.failed}, split {r.split}"
-            return deliver
-        if job_id == "digest":
-            def digest(ctx: JobContext) -> str:
-                from monitor.digest import send_digest
-
-                return send_digest(ctx, service.run_check)
-            return digest
-        if job_id == "reminders":
-            from monitor.reminders.service import send_reminders
-
-            return send_reminders
-        if job_id == "inbox":
-            from monitor.inbox.scan import scan_inbox
-
-            return scan_inbox
-        raise ValueError(job_id)
+        return job_work(job_id, self.metrics, self.may_work)
 
     def _run_job(self, job_id: str) -> None:
-        if self.stop.is_set() or self.ctx is None:
+        if self.ctx is None or not self.may_work():
             return
         with self._running_lock:
             if job_id in self._running:  # a catch-up run and the scheduled run never overlap
@@ -160,51 +167,68 @@ class Daemon:
 
     # --- instance ------------------------------------------------------------------------------------------
 
-    def heartbeat(self, engine, role: str) -> None:  # type: ignore[no-untyped-def]
-        now = self.clock()
-        with engine.begin() as conn:
-            done = conn.execute(update(instances).where(instances.c.instance == self.instance)
-                                .values(heartbeat_at=now, role=role)).rowcount
-            if not done:
-                conn.execute(insert(instances).values(instance=self.instance, hostname=socket.gethostname(),
-                                                      pid=os.getpid(), started_at=now, heartbeat_at=now, role=role))
+    def heartbeat(self, engine, role: str) -> datetime:  # type: ignore[no-untyped-def]
+        return write_heartbeat(engine, self.instance, role, self.clock())
 
-    def _beat(self, lock: InstanceLock) -> None:
-        assert self.ctx is not None
-        if not lock.held():
-            log.critical("lost the instance lock; stopping so that two daemons never work at once")
-            self.request_stop()
+    def _beat(self, lock: InstanceLock, engine) -> None:  # type: ignore[no-untyped-def]
+        """Confirm the lock, then write the heartbeat; together they renew the lease."""
+        with self._beat_lock:
+            self._beat_tried = self.monotonic()
+            self._beat_once(lock, engine)
+
+    def _beat_once(self, lock: InstanceLock, engine) -> None:  # type: ignore[no-untyped-def]
+        if self.stop.is_set():
             return
-        self.heartbeat(self.ctx.engine, "active")
-        self._beats += 1
-        if self.metrics is not None and self._beats % 6 == 1:  # about once a minute
-            from monitor.ops.status import status
+        checked = self.monotonic()
+        if not lock.held():
+            self._lose("lost the instance lock (its database connection failed or was ended by a standby)")
+            return
+        try:
+            at = self.heartbeat(engine, "active")
+        except Exception as exc:  # noqa: BLE001 - the lease runs out if this goes on
+            log.warning("could not write the heartbeat (%s: %s); the lease runs out %.0f s after the last one",
+                        type(exc).__name__, exc, self.tuning.lease_seconds)
+            return
+        self._confirmed = checked
+        if self.metrics is not None:
+            self.metrics.observe_heartbeat(self.instance, "active", at)
+            if checked - self._status_at >= STATUS_EVERY_SECONDS:
+                self._status_at = checked
+                self._observe_status(engine)
 
-            self.metrics.observe_status(status(self.ctx.engine, self.settings, self.clock()))
+    def _observe_status(self, engine) -> None:  # type: ignore[no-untyped-def]
+        from monitor.ops.status import status
 
-    def catch_up(self, ctx: JobContext, triggers: dict) -> list[str]:  # type: ignore[type-arg]
-        """Jobs whose last scheduled time passed while no daemon ran: run once now within grace, else record."""
-        now = self.clock()
-        grace = timedelta(seconds=self.settings.schedule.misfire_grace_seconds)
-        due = []
-        with ctx.engine.connect() as conn:
-            last = dict(conn.execute(select(job_runs.c.job_id, func.max(job_runs.c.started_at))
-                                     .group_by(job_runs.c.job_id)).all())
-        for job_id, trigger in triggers.items():
-            since = last.get(job_id)
-            if since is None:
-                continue
-            missed = _last_fire_between(trigger, since, now)
-            if missed is None:
-                continue
-            if now - missed <= grace:
-                log.info("job %s was due at %s while no daemon ran; running it now", job_id, missed.isoformat())
-                due.append(job_id)
-            else:
-                log.warning("job %s missed its run at %s (beyond the grace time)", job_id, missed.isoformat(),
-                            extra={"job_id": job_id})
-                record_missed(ctx, job_id, missed)
-        return due
+        if self.metrics is not None:
+            self.metrics.observe_status(status(engine, self.settings, self.clock()))
+
+    def _warm_metrics(self, engine) -> None:  # type: ignore[no-untyped-def]
+        """Fill the pace and status gauges at start from the stored data, before the first assess run."""
+        from monitor import service
+
+        if self.metrics is None or self.ctx is None:
+            return
+        try:
+            self._observe_status(engine)
+            self.metrics.observe_assessment(service.run_check(engine, self.ctx.today()), self.clock())
+        except Exception as exc:  # noqa: BLE001 - the next assess run fills them
+            log.warning("could not fill the metrics at start (%s: %s)", type(exc).__name__, exc)
+
+    def _lose(self, reason: str) -> None:
+        if not self.lost:
+            log.critical("%s; stopping at once so that two daemons never work together", reason)
+        self.lost = True
+        self.request_stop()
+
+    def _watch_lease(self, lock: InstanceLock, engine) -> None:  # type: ignore[no-untyped-def]
+        """A thread: beats while the daemon starts (the scheduler's heartbeat job takes over once it runs), and
+        stops the daemon when the lease ran out (a stalled scheduler, a database gone for long, a frozen process)."""
+        while not self.stop.wait(0.2):
+            starting = self.scheduler is None or not self.scheduler.running
+            if starting and self.monotonic() - self._beat_tried >= self.tuning.heartbeat_seconds:
+                self._beat(lock, engine)
+            if not self.may_work() and not self.stop.is_set():
+                self._lose(f"no confirmed heartbeat for over {self.tuning.lease_seconds:.0f} s")
 
     # --- the life of the daemon -------------------------------------------------------------------------------
 
@@ -220,62 +244,85 @@ class Daemon:
 
     def run(self) -> int:
         from monitor import service
-        from monitor.ops.cron import parse_cron
 
         # one line per job run is ours; APScheduler's own "running" / "executed" lines would triple it
         logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+        self.signals.on_stop(self.request_stop)
         engine = service.open_database(self.settings)
         lock = InstanceLock(engine, self.settings.lock_file)
-        signal.signal(signal.SIGTERM, self.request_stop)
-        signal.signal(signal.SIGINT, self.request_stop)
-        if not lock.acquire(self.stop.wait, on_standby=lambda: self.heartbeat(engine, "standby")):
-            self._mark_stopped(engine)
-            return 0
         server = None
         try:
+            standby = Standby(lock, engine, self.instance, self.tuning, self.clock, self.monotonic)
+
+            def standby_poll() -> None:
+                self.heartbeat(engine, "standby")
+                self._take_signals("standby")
+
+            tell_systemd("STATUS=waiting for the instance lock")
+            if not standby.wait(self.stop.wait, standby_poll):
+                return 0
+            self._beat(lock, engine)  # the first heartbeat as the active daemon starts the lease
+            if self.lost:
+                return EXIT_LOST_LOCK
+            threading.Thread(target=self._watch_lease, args=[lock, engine], name="lease", daemon=True).start()
+            tell_systemd("STATUS=starting as the active daemon")
             self.ctx = self.build_context(engine)
             if self.settings.metrics_port:
                 from monitor.ops.metrics import Metrics, start_metrics_server
 
-                self.metrics = Metrics()
+                self.metrics = Metrics(clock=self.clock)
                 server = start_metrics_server(self.settings.metrics_port, self.metrics)
                 log.info("metrics on port %d", self.settings.metrics_port)
-            tz = self.settings.tz
-            triggers = {}
-            for job_id in JOB_IDS:
-                try:
-                    triggers[job_id] = parse_cron(getattr(self.settings.schedule, job_id), tz)
-                except ValueError as exc:
-                    raise ConfigError(f"MONITOR_SCHEDULE__{job_id.upper()}: {exc}") from exc
-            if self.settings.inbox.path is None:
-                triggers.pop("inbox")
-            scheduler = BlockingScheduler(timezone=tz, job_defaults={
-                "coalesce": True, "max_instances": 1,
-                "misfire_grace_time": self.settings.schedule.misfire_grace_seconds})
-            for job_id, trigger in triggers.items():
-                scheduler.add_job(self._run_job, trigger, args=[job_id], id=job_id, name=job_id,
-                                  replace_existing=True)
-            scheduler.add_job(self._beat, IntervalTrigger(seconds=HEARTBEAT_SECONDS), args=[lock], id="heartbeat",
-                              replace_existing=True)
-            scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
-            for job_id in self.catch_up(self.ctx, triggers):
-                scheduler.add_job(self._run_job, args=[job_id], id=f"{job_id}-catch-up", replace_existing=True)
-            signal.signal(signal.SIGHUP, lambda *_: scheduler.add_job(self.reload, id="reload",
-                                                                      replace_existing=True))
-            self.heartbeat(engine, "active")
+            scheduler = self._scheduler(lock, engine)
+            self._take_signals("starting")
             self.scheduler = scheduler
             log.info("daemon %s active; jobs: %s", self.instance, ", ".join(
-                f"{j} [{getattr(self.settings.schedule, j)}]" for j in triggers))
+                f"{j} [{getattr(self.settings.schedule, j)}]" for j in JOB_IDS if scheduler.get_job(j)))
+            tell_systemd("STATUS=active")
             if not self.stop.is_set():
                 scheduler.start()
             self._wait_for_running_jobs()
         finally:
+            tell_systemd("STOPPING=1")
             if server is not None:
                 server.shutdown()
             self._mark_stopped(engine)
             lock.release()
+        if self.lost:
+            log.critical("daemon %s stopped after losing the instance lock (exit %d)", self.instance, EXIT_LOST_LOCK)
+            return EXIT_LOST_LOCK
         log.info("daemon %s stopped", self.instance)
         return 0
+
+    def _scheduler(self, lock: InstanceLock, engine) -> BlockingScheduler:  # type: ignore[no-untyped-def]
+        from monitor.ops.cron import parse_cron
+
+        assert self.ctx is not None
+        tz = self.settings.tz
+        triggers = {}
+        for job_id in JOB_IDS:
+            try:
+                triggers[job_id] = parse_cron(getattr(self.settings.schedule, job_id), tz)
+            except ValueError as exc:
+                raise ConfigError(f"MONITOR_SCHEDULE__{job_id.upper()}: {exc}") from exc
+        if self.settings.inbox.path is None:
+            triggers.pop("inbox")
+        scheduler = BlockingScheduler(timezone=tz, job_defaults={
+            "coalesce": True, "max_instances": 1,
+            "misfire_grace_time": self.settings.schedule.misfire_grace_seconds})
+        for job_id, trigger in triggers.items():
+            scheduler.add_job(self._run_job, trigger, args=[job_id], id=job_id, name=job_id, replace_existing=True)
+        scheduler.add_job(self._beat, IntervalTrigger(seconds=self.tuning.heartbeat_seconds), args=[lock, engine],
+                          id="heartbeat", name="heartbeat", replace_existing=True)
+        scheduler.add_job(self._take_signals, IntervalTrigger(seconds=1), args=["active"], id="signals",
+                          name="signals", replace_existing=True)
+        scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        grace = timedelta(seconds=self.settings.schedule.misfire_grace_seconds)
+        for job_id in catch_up(self.ctx, triggers, self.clock(), grace):
+            scheduler.add_job(self._run_job, args=[job_id], id=f"{job_id}-catch-up", replace_existing=True)
+        if self.metrics is not None:
+            scheduler.add_job(self._warm_metrics, args=[engine], id="metrics-warm-up", replace_existing=True)
+        return scheduler
 
     def _wait_for_running_jobs(self) -> None:
         deadline = time.monotonic() + STOP_WITHIN_SECONDS
@@ -287,31 +334,4 @@ class Daemon:
         log.warning("jobs still running at exit: %s", ", ".join(sorted(self._running)))
 
     def _mark_stopped(self, engine) -> None:  # type: ignore[no-untyped-def]
-        try:
-            with engine.begin() as conn:
-                conn.execute(update(instances).where(instances.c.instance == self.instance).values(
-                    role="stopped", heartbeat_at=self.clock()))
-        except Exception:  # noqa: BLE001 - exiting anyway
-            log.debug("could not mark the instance stopped", exc_info=True)
-
-
-JOB_RUNS_KEPT = timedelta(days=30)
-
-
-def purge_job_runs(ctx: JobContext) -> None:
-    """job_runs grows by thousands of rows a day (the deliver job); keep 30 days."""
-    with ctx.engine.begin() as conn:
-        conn.execute(job_runs.delete().where(job_runs.c.started_at < ctx.clock() - JOB_RUNS_KEPT,
-                                             job_runs.c.outcome != "running"))
-
-
-def _last_fire_between(trigger, since: datetime, now: datetime) -> datetime | None:  # type: ignore[no-untyped-def]
-    """The latest fire time of ``trigger`` after ``since`` and not after ``now`` (None if there is none)."""
-    found = None
-    fire = trigger.get_next_fire_time(None, since + timedelta(microseconds=1))
-    for _ in range(100_000):
-        if fire is None or fire > now:
-            break
-        found = fire
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
-    return found
+        mark_stopped(engine, self.instance, self.clock)

@@ -41,6 +41,8 @@ Guarantees:
   receiver sees at most one duplicate per crash (a process with ``w`` workers busy can leave ``w`` such parts,
   each on a different target). While a request runs, the ledger renews its claim, so a receiver that answers
   slower than the lease is not sent the part a second time by another deliverer.
+- A refused part is retried on a ladder (:func:`backoff`) until about a day after it was queued
+  (:data:`GIVE_UP_AFTER`), however often deliverers run; then it fails for good and is reported (docs/delivery.md).
 - The parts of one message arrive in order: a target's parts go one at a time, oldest first, and a part that must
   wait (rate limit, throttle, retry) holds the target's later parts back with it.
 """
@@ -70,10 +72,14 @@ from monitor.storage import outbox_store as ob
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 30  # an upper bound; a part is normally given up by age (GIVE_UP_AFTER)
+# The retry ladder (docs/delivery.md): 30 s, 1, 2, 4, 8, 16 and 32 min, then hourly, each wait up to a quarter
+# longer (:func:`backoff`); a part still refused GIVE_UP_AFTER after it was queued fails for good. At its fastest
+# (no jitter, a deliverer running the moment each retry is due) the ladder makes 31 attempts in a day, so the
+# attempt bound must stay well above that or it, not the age, ends the retries early (20 attempts: ~14.5 h).
 GIVE_UP_AFTER = timedelta(days=1)  # a part the receiver still refuses a day after it was queued fails for good
 BACKOFF_BASE = 30.0  # seconds
 BACKOFF_CAP = 3600.0
+MAX_ATTEMPTS = 60  # a bound only: every claim counts, so a part re-claimed after many crashes also stops
 LEASE = timedelta(seconds=45)  # longer than any channel's timeout (10 s for robots, 20 s for SMTP)
 RENEW_EVERY = 10.0  # seconds: the ledger renews the claims of requests still running (a third of LEASE or less)
 RATE_MARGIN = timedelta(seconds=1)  # each rate window is counted this much longer than the receiver's own
@@ -90,6 +96,11 @@ _engine_locks_guard = threading.Lock()
 def stop_all() -> None:
     """Ask every delivery running in this process to finish the parts in hand and take no new one (SIGTERM)."""
     _stopping.set()
+
+
+def stopping() -> bool:
+    """Whether :func:`stop_all` was called in this process (the daemon is stopping)."""
+    return _stopping.is_set()
 
 
 def _engine_lock(engine: Engine) -> threading.Lock:

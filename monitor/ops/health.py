@@ -4,7 +4,11 @@ Healthy means every rule below holds; each broken rule gives one reason:
 
 1. **A live active instance.** Some instance holds the ``active`` role and its heartbeat is at most
    ``max_heartbeat_age`` old (default 90 s). No active instance, or only stale ones, is unhealthy.
-2. **One active instance.** No two instances both hold the ``active`` role with fresh heartbeats.
+2. **One active instance.** No two instances both hold the ``active`` role with live heartbeats: at most
+   ``live_heartbeat_age`` old (default 30 s, the daemon's ``MONITOR_DAEMON__STALE_SECONDS``), the age after which
+   a standby takes over from an active. An active row whose heartbeat stopped longer ago belongs to a daemon that
+   died or was taken over from (the new active marks it stopped when it takes over; a daemon that stops cleanly
+   marks itself), so it does not count as a second active.
 3. **No job failing persistently.** For every job, the latest ``error_streak`` finished runs (default 3; ``ok``
    or ``error`` outcomes, newest first; ``missed`` and ``running`` rows do not count) are not all errors.
    One success clears it.
@@ -37,14 +41,17 @@ class Limits:
     max_run_time: timedelta = timedelta(hours=1)
     failure_window: timedelta = timedelta(hours=24)
     max_pending_age: timedelta = timedelta(hours=3)
+    live_heartbeat_age: timedelta = timedelta(seconds=30)
 
 
 def health(engine: Engine, settings: Settings, now: datetime, *,
            max_heartbeat_age: timedelta = Limits.max_heartbeat_age, error_streak: int = Limits.error_streak,
            max_run_time: timedelta = Limits.max_run_time, failure_window: timedelta = Limits.failure_window,
-           max_pending_age: timedelta = Limits.max_pending_age) -> tuple[bool, list[str]]:
+           max_pending_age: timedelta = Limits.max_pending_age,
+           live_heartbeat_age: timedelta = Limits.live_heartbeat_age) -> tuple[bool, list[str]]:
     """(ok, reasons): ok when every rule of this module holds; one reason per broken rule otherwise."""
-    limits = Limits(max_heartbeat_age, error_streak, max_run_time, failure_window, max_pending_age)
+    limits = Limits(max_heartbeat_age, error_streak, max_run_time, failure_window, max_pending_age,
+                    live_heartbeat_age)
     report = status(engine, settings, now, recent_runs=error_streak, failure_window=failure_window)
     reasons = judge(report, limits)
     return not reasons, reasons
@@ -63,8 +70,10 @@ def judge(report: StatusReport, limits: Limits = Limits()) -> list[str]:
         assert best is not None
         reasons.append(f"active instance {best.instance} last sent a heartbeat {age(best.heartbeat_age)} ago "
                        f"(limit {age(limits.max_heartbeat_age)})")
-    elif len(live) > 1:
-        reasons.append("instances " + ", ".join(i.instance for i in live) + " all hold the active role")
+    else:
+        beating = [i for i in live if i.heartbeat_age <= limits.live_heartbeat_age]
+        if len(beating) > 1:
+            reasons.append("instances " + ", ".join(i.instance for i in beating) + " all hold the active role")
     for job in report.jobs:
         streak = job.recent[:limits.error_streak]
         if limits.error_streak > 0 and len(streak) == limits.error_streak and \

@@ -20,13 +20,16 @@ Delivery and jobs:
 From :func:`monitor.ops.status.status` (call :meth:`Metrics.observe_status` now and then):
 
 - ``monitor_outbox_parts{status}`` (pending, sending, failed), ``monitor_outbox_oldest_pending_age_seconds``
-- ``monitor_alerts_firing{severity}``, ``monitor_reminders_outstanding``,
-  ``monitor_instance_heartbeat_age_seconds{instance,role}``.
+- ``monitor_alerts_firing{severity}``, ``monitor_reminders_outstanding``.
+
+Heartbeats: ``monitor_instance_heartbeat_age_seconds{instance,role}`` is the age *at scrape time* of each
+instance's last heartbeat (from the status report, and the daemon's own from :meth:`Metrics.observe_heartbeat` at
+every beat), measured with the clock given to :class:`Metrics`: a daemon whose scheduler stalls shows a growing age.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -84,14 +87,48 @@ class AssessmentCollector(Collector):
         yield when
 
 
-class Metrics:
-    """Every metric of the daemon, registered in ``registry`` (a new one by default)."""
+class HeartbeatCollector(Collector):
+    """Each instance's last heartbeat, served as its age at scrape time."""
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None) -> None:
+        self.clock = clock
+        self._beats: dict[tuple[str, str], datetime] = {}
+        self._reported: datetime | None = None  # the status report's time: the age without a clock
+
+    def replace(self, beats: Mapping[tuple[str, str], datetime], reported: datetime) -> None:
+        self._beats, self._reported = dict(beats), reported
+
+    def beat(self, instance: str, role: str, at: datetime) -> None:
+        beats = {key: when for key, when in self._beats.items() if key[0] != instance}
+        beats[(instance, role)] = at
+        self._beats = beats  # one assignment: scrapes see the old or the new mapping
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        beats = self._beats
+        now = self.clock() if self.clock is not None else self._reported
+        family = GaugeMetricFamily("monitor_instance_heartbeat_age_seconds", "Seconds since each instance's last "
+                                   "heartbeat, at scrape time.", labels=["instance", "role"])
+        if now is not None:
+            for (instance, role), at in sorted(beats.items()):
+                family.add_metric([instance, role], max((now - at).total_seconds(), 0.0))
+        yield family
+
+
+class Metrics:
+    """Every metric of the daemon, registered in ``registry`` (a new one by default).
+
+    ``clock`` (aware datetimes) measures heartbeat ages at scrape time; without one they are measured at the time
+    of the last status report.
+    """
+
+    def __init__(self, registry: CollectorRegistry | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         r = self.registry
         self.assessment = AssessmentCollector()
         r.register(self.assessment)
+        self.heartbeats = HeartbeatCollector(clock)
+        r.register(self.heartbeats)
         self.sent = Counter("monitor_notifications_sent", "Outbox parts sent.", ["receiver"], registry=r)
         self.failed = Counter("monitor_notifications_failed", "Outbox parts given up on.", ["receiver"], registry=r)
         self.job_duration = Histogram("monitor_job_duration_seconds", "How long job runs took.", ["job"],
@@ -105,8 +142,6 @@ class Metrics:
         self.alerts = Gauge("monitor_alerts_firing", "Firing alerts by severity.", ["severity"], registry=r)
         self.reminders = Gauge("monitor_reminders_outstanding", "Reminded figures still not reported.",
                                registry=r)
-        self.heartbeat_age = Gauge("monitor_instance_heartbeat_age_seconds", "Seconds since each instance's "
-                                   "last heartbeat.", ["instance", "role"], registry=r)
 
     def observe_assessment(self, frame: pd.DataFrame, assessed_at: datetime) -> None:
         """Replace the per-series gauges with ``frame`` (columns of monitor.core.columns)."""
@@ -144,9 +179,11 @@ class Metrics:
         for severity in ("warning", "critical", *report.alerts_firing):
             self.alerts.labels(severity).set(report.alerts_firing.get(severity, 0))
         self.reminders.set(report.reminders_outstanding)
-        self.heartbeat_age.clear()
-        for item in report.instances:
-            self.heartbeat_age.labels(item.instance, item.role).set(item.heartbeat_age.total_seconds())
+        self.heartbeats.replace({(i.instance, i.role): i.heartbeat_at for i in report.instances}, report.now)
+
+    def observe_heartbeat(self, instance: str, role: str, at: datetime) -> None:
+        """The daemon's own heartbeat, written at ``at``."""
+        self.heartbeats.beat(instance, role, at)
 
     def exposition(self) -> bytes:
         """The text a scrape would get."""

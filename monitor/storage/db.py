@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from monitor.errors import ConfigError
-from monitor.settings import mask_secrets
+from monitor.ops.logs import mask, mask_secrets, remember_secrets
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -27,14 +27,20 @@ VERSION_TABLE = "alembic_version"  # where Alembic keeps the revision a database
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created, and SQLite enforces foreign keys."""
+    """An engine for ``url``; a SQLite file's folder is created (with its parents) when it does not exist, and
+    SQLite enforces foreign keys. A folder that cannot be created, or a password with a raw ``@``, is a
+    ConfigError naming the path or the (masked) URL."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(f"MONITOR_DATABASE_URL is not a database URL: {mask_secrets(url)}") from exc
+    except ArgumentError:
+        raise ConfigError(f"MONITOR_DATABASE_URL is not a database URL: {mask_secrets(url)}") from None
+    remember_secrets(parsed.password if isinstance(parsed.password, str) else None)
+    if "@" in (parsed.host or ""):
+        raise ConfigError(f"MONITOR_DATABASE_URL {mask_secrets(url)}: the user name or password holds a raw @; "
+                          "write it as %40")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _sqlite_folder(Path(parsed.database))
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -44,6 +50,21 @@ def make_engine(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True)
     except ModuleNotFoundError as exc:
         raise ConfigError(f"the database driver for {parsed.drivername} is not installed ({exc.name})") from exc
+
+
+def _sqlite_folder(path: Path) -> None:
+    """Create the folder of the SQLite file ``path`` when it is missing; a ConfigError when that cannot be done."""
+    folder = path.parent
+    if folder.is_dir():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            reason = "a file stands where a folder should be"
+        raise ConfigError(f"cannot create the folder {folder} for the SQLite database {path} "
+                          f"(MONITOR_DATABASE_URL): {reason}") from None
 
 
 @contextmanager
@@ -149,7 +170,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
     except OperationalError as exc:
-        raise ConfigError(f"cannot reach the database {mask_secrets(str(engine.url))}: {exc.orig}") from exc
+        raise ConfigError(f"cannot reach the database {mask_secrets(str(engine.url))}: {mask(str(exc.orig))}") from exc
     after = head_revision()
     if before != after:
         log.info("database schema upgraded from %s to %s", before or "empty", after)
@@ -161,7 +182,7 @@ def require_current(engine: Engine) -> None:
     try:
         revision = current_revision(engine)
     except OperationalError as exc:
-        raise ConfigError(f"cannot reach the database {mask_secrets(str(engine.url))}: {exc.orig}") from exc
+        raise ConfigError(f"cannot reach the database {mask_secrets(str(engine.url))}: {mask(str(exc.orig))}") from exc
     if revision is None:
         raise ConfigError("the database has no tables yet; run `monitor init` first")
     if revision != head_revision():
