@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.alerts import model as m
-from monitor.alerts.matchers import Matchers, matches, parse_matchers
+from monitor.alerts.matchers import Matcher, Matchers, matches, parse_matchers
 from monitor.alerts.model import Alert
 from monitor.alerts.rules import LabelName
 
@@ -49,9 +49,10 @@ def inhibit(alerts: Sequence[Alert], rules: Iterable[InhibitRule]) -> tuple[list
     (tens of thousands of alerts) does not compare every pair.
     """
     hidden = [False] * len(alerts)
+    eligible = [not a.announcement for a in alerts]  # an announcement is never a source nor a target
     for rule in rules:
-        is_source = [not a.announcement and matches(rule.source_matchers, a.labels) for a in alerts]
-        is_target = [not a.announcement and matches(rule.target_matchers, a.labels) for a in alerts]
+        is_source = _hits(rule.source_matchers, alerts, eligible)
+        is_target = _hits(rule.target_matchers, alerts, eligible)
         # per equal-key: how many sources match only the source side, and how many match both sides
         plain: dict[tuple[str, ...], int] = {}
         both: dict[tuple[str, ...], int] = {}
@@ -69,6 +70,26 @@ def inhibit(alerts: Sequence[Alert], rules: Iterable[InhibitRule]) -> tuple[list
     kept = [a for a, h in zip(alerts, hidden) if not h]
     inhibited = [a for a, h in zip(alerts, hidden) if h]
     return kept, inhibited
+
+
+def _hits(matchers: Sequence[Matcher], alerts: Sequence[Alert], eligible: list[bool]) -> list[bool]:
+    """``matches(matchers, alert.labels)`` for every eligible alert (False for the others), decided once for
+    each combination of the labels the matchers name (a matcher reads nothing else): a national run has tens of
+    thousands of alerts and a handful of combinations."""
+    names = sorted({m.name for m in matchers})
+    decided: dict[tuple[str, ...], bool] = {}
+    out = []
+    for alert, ok in zip(alerts, eligible):
+        if not ok:
+            out.append(False)
+            continue
+        labels = alert.labels
+        key = tuple([labels.get(name, "") for name in names])
+        hit = decided.get(key)
+        if hit is None:
+            hit = decided[key] = matches(matchers, labels)
+        out.append(hit)
+    return out
 
 
 def _key(alert: Alert, names: list[str]) -> tuple[str, ...]:

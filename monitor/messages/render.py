@@ -43,6 +43,7 @@ import jinja2
 from monitor.channels.base import Message
 from monitor.errors import ConfigError
 from monitor.messages.context import build_context
+from monitor.messages.environment import TemplateEnvironment
 from monitor.messages.filters import FILTERS, oneline
 from monitor.messages.model import Notification
 from monitor.messages.samples import sample_notification
@@ -110,33 +111,6 @@ def _submission_names(channel_kind: str) -> dict[str, str]:
     return names
 
 
-_DICT_ATTRIBUTES = frozenset(dir(dict))
-
-
-class _Environment(jinja2.Environment):
-    """Jinja2's environment with a quicker ``a.key`` on plain dicts (every assessment a template reads is one).
-
-    Jinja2 first tries ``getattr(obj, "key")``, which on a dict raises and catches AttributeError, then
-    ``obj["key"]``: about a fifth of the time a national run spends in the templates went to those exceptions. A
-    plain dict has exactly the attributes ``dir(dict)`` names, so for any other name this looks the key up at
-    once; the result (the value, or the same Undefined) is what Jinja2 gives."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if obj.__class__ is dict and attribute not in _DICT_ATTRIBUTES:
-            try:
-                return obj[attribute]
-            except (TypeError, LookupError):
-                return self.undefined(obj=obj, name=attribute)
-        try:  # from here on jinja2.Environment.getattr itself, without the cost of calling it
-            return getattr(obj, attribute)
-        except AttributeError:
-            pass
-        try:
-            return obj[attribute]
-        except (TypeError, LookupError, AttributeError):
-            return self.undefined(obj=obj, name=attribute)
-
-
 def _tidy(text: str) -> str:
     """Trailing spaces off every line, at most one blank line in a row, no blank lines at either end."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
@@ -164,7 +138,7 @@ class Renderer:
         self.external_url = external_url
         folders = [f for f in (self.user_dir, self.bundled_dir) if f is not None]
         loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(f, encoding="utf-8") for f in folders]
-        self.env = _Environment(
+        self.env = TemplateEnvironment(
             loader=jinja2.ChoiceLoader(loaders),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(
@@ -173,8 +147,13 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            # a renderer keeps the templates it has compiled: a national run renders thousands of messages and
+            # would otherwise look at each file's time stamp for every template and import of every message
+            # (the daemon builds a new renderer, checked, when it reloads: README "systemctl reload")
+            auto_reload=False,
         )
         self.env.filters.update(FILTERS)
+        self._templates: dict[str, jinja2.Template] = {}
 
     # -- rendering -------------------------------------------------------------------------------------------
 
@@ -227,7 +206,11 @@ class Renderer:
 
     def _render(self, name: str, context: dict[str, Any]) -> str:
         try:
-            return self.env.get_template(name).render(context)
+            template = self._templates.get(name)
+            if template is None:
+                template = self._templates[name] = self.env.get_template(name)
+            with self.env.rendering():
+                return template.render(context)
         except jinja2.TemplateSyntaxError as exc:
             where = exc.name or name
             raise ConfigError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -165,16 +166,22 @@ def copy_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]], *,
     dialect = conn.dialect
     quote = dialect.identifier_preparer.quote
     names = list(first)
-    processors = [_Processor(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
+    keys = first.keys()
+    # the values of a row in column order (one C call), then the columns that have a converter converted
+    values_of = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    converted = [(index, _Processor(processor)) for index, processor in enumerate(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names) if processor is not None]
     target = quote(into or table.name)
     listed = ", ".join([*(quote(name) for name in names), *(["_ordinal"] if ordinal else [])])
     written = 0
     with conn.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY {target} ({listed}) FROM STDIN") as copy:
             for row in itertools.chain((first,), iterator):
-                if row.keys() != first.keys():
+                if row.keys() != keys:
                     raise ValueError(f"rows to copy into {table.name} name different columns: {sorted(row)}")
-                values = [process(row[name]) for process, name in zip(processors, names)]
+                values = list(values_of(row))
+                for index, process in converted:
+                    values[index] = process(values[index])
                 if ordinal:
                     values.append(written)
                 copy.write_row(values)
@@ -192,8 +199,6 @@ class _Processor:
         self.done: dict[tuple[type, Any], Any] = {}
 
     def __call__(self, value: Any) -> Any:
-        if self.processor is None:
-            return value
         key = (value.__class__, value)
         try:
             return self.done[key]
@@ -254,9 +259,9 @@ def execute_many(conn: Connection, statement: Executable, rows: list[dict[str, A
         conn.execute(statement, rows)
         return
     columns = {}
-    for name in keys:
+    transposed = zip(*map(operator.itemgetter(*keys), rows)) if len(keys) > 1 else [[r[keys[0]] for r in rows]]
+    for name, values in zip(keys, transposed):  # a column at a time: the rows' values, in row order
         processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-        values = [row[name] for row in rows]
         columns[name] = values if processor is None else _processed(values, processor)
     if dialect.positional:
         parameters: list[Any] = list(zip(*(columns[name] for name in names)))

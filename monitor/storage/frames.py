@@ -111,6 +111,23 @@ def in_snapshot(conn: Connection) -> bool:
     return False
 
 
+def texts_to_categorical(frame: pd.DataFrame, names: dict[str, list]) -> pd.DataFrame:
+    """``frame`` with its text key columns ``names`` (column → the categories a :func:`numbered` CTE read) turned
+    into categorical columns with exactly those categories, so they match frames the database numbered.
+
+    Rows whose key is not among the categories are dropped (as :func:`to_categorical` drops rows without a number).
+    """
+    codes = {name: pd.Index(values).get_indexer(frame[name].to_numpy(dtype=object)) for name, values in names.items()}
+    known = np.logical_and.reduce([found >= 0 for found in codes.values()]) if codes else None
+    frame = frame.copy()
+    if known is not None and not known.all():
+        frame = frame[known].reset_index(drop=True)
+        codes = {name: found[known] for name, found in codes.items()}
+    for name, found in codes.items():
+        frame[name] = pd.Categorical.from_codes(found, categories=names[name])
+    return frame
+
+
 def to_categorical(frame: pd.DataFrame, names: dict[str, list]) -> pd.DataFrame:
     """``frame`` with its number columns ``names`` (column → its categories) turned into categorical columns.
 
