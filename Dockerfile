@@ -13,6 +13,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MONITOR_TIMEZONE=Asia/Shanghai \
     MONITOR_LOCK_FILE=/data/monitor.lock
 
+# a CJK font (WenQuanYi Zen Hei, 16 MB; fonts-noto-cjk looks better and is larger) for the chart images of
+# messages (monitor.charts.png); without one they go out as text only
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY monitor ./monitor

@@ -10,12 +10,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.actuals.catalogue import NATIONAL_LABELS, Catalogue
-from monitor.actuals.normalise import fold
+from monitor.actuals.catalogue import Catalogue
 from monitor.bulk import paused_gc
 from monitor.core.status import Thresholds
 from monitor.errors import ConfigError, DataError, MonitorError
-from monitor.plans.model import NATIONAL_CODE, Plan
+from monitor.plans.model import Plan
 from monitor.storage import actual_store, plan_store
 from monitor.storage.db import make_engine, read_snapshot, require_current, upgrade
 
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy import Engine
 
+    from monitor.actuals.resolve import Resolver
     from monitor.settings import Settings
 
 # Reading and validating files (monitor.actuals.reader, .validate, monitor.plans.loader and YAML) and the
@@ -72,27 +72,35 @@ def stored_plans(engine: Engine) -> list[Plan]:
 def catalogue(engine: Engine) -> Catalogue:
     plans = stored_plans(engine)
     if not plans:
-        raise ConfigError("no plans are loaded; run `monitor init` or `monitor plans load FILE`")
+        raise ConfigError("还没有载入任何规划：请先运行 `monitor init` 或 `monitor plans load FILE`")
     try:
         return Catalogue.from_plans(plans)
     except ValueError as exc:
-        raise ConfigError(f"the stored plans conflict: {exc}") from exc
+        raise ConfigError(f"已载入的规划相互矛盾：{exc}") from exc
+
+
+def resolver(engine: Engine) -> Resolver:
+    """Regions and indicators by the names people type (monitor.actuals.resolve), from the stored plans."""
+    from monitor.actuals.resolve import Resolver
+
+    plans = stored_plans(engine)
+    if not plans:
+        raise ConfigError("还没有载入任何规划：请先运行 `monitor init` 或 `monitor plans load FILE`")
+    return Resolver.from_plans(plans)
 
 
 def resolve_regions(engine: Engine, region: str | None) -> list[str] | None:
     """Region codes named by a code, official name or alias; None means every region."""
     if not region:
         return None
-    key = fold(region)
-    national = {fold(label) for label in NATIONAL_LABELS}
-    codes = sorted({
-        p.region.code for p in stored_plans(engine)
-        if key in {fold(p.region.code), fold(p.region.name), *(fold(a) for a in p.region.aliases)}
-        or (key in national and p.region.code == NATIONAL_CODE)
-    })
-    if not codes:
-        raise MonitorError(f"no plan covers the region {region!r}; `monitor plans list` shows the regions")
-    return codes
+    return resolver(engine).region_codes(region)
+
+
+def resolve_indicator(engine: Engine, indicator: str | None, regions: list[str] | None = None) -> str | None:
+    """The indicator id an id, printed name or alias names (in ``regions``, None: any); None means every one."""
+    if not indicator:
+        return None
+    return resolver(engine).indicator_id(indicator, regions)
 
 
 @dataclass(frozen=True)
@@ -100,23 +108,44 @@ class ImportReport:
     file: str
     result: actual_store.StoreResult
     dry_run: bool
+    blank: tuple[int, ...] = ()  # rows left without a value, skipped
 
 
 def import_actuals(
-    engine: Engine, path: Path, now: datetime, *, submitted_by: str | None = None, dry_run: bool = False
+    engine: Engine, path: Path, now: datetime, *, submitted_by: str | None = None, dry_run: bool = False,
+    region: str | None = None,
 ) -> ImportReport:
-    """Validate a submitted file completely, then store it whole (or, with dry_run, only report)."""
+    """Validate a submitted file completely, then store it whole (or, with dry_run, only report). ``region``
+    names the county of a file without a region column (else the file's name must)."""
     from monitor.actuals.reader import read_table
-    from monitor.actuals.validate import validate
+    from monitor.actuals.validate import check
 
+    known = catalogue(engine)
+    county = None
+    if region:
+        codes = resolver(engine).region_codes(region)
+        county = known.region(codes[0])
     table = read_table(path)
-    rows = validate(table, catalogue(engine), submitted_by=submitted_by)
+    checked = check(table, known, submitted_by=submitted_by, region=county)
     with engine.begin() as conn:
         result = actual_store.store_actuals(
-            conn, rows, file_name=path.name, sha256=table.sha256, submitted_by=submitted_by, now=now,
+            conn, checked.rows, file_name=path.name, sha256=table.sha256, submitted_by=submitted_by, now=now,
             dry_run=dry_run,
         )
-    return ImportReport(path.name, result, dry_run)
+    return ImportReport(path.name, result, dry_run, checked.blank)
+
+
+def write_template(engine: Engine, region: str, today: date, output: Path, *, period: str | None = None,
+                   plan_id: str | None = None, return_to: str | None = None):  # type: ignore[no-untyped-def]
+    """Write the submission template of one region (monitor.actuals.template) and return what it holds."""
+    from monitor.actuals import template
+
+    codes = resolver(engine).region_codes(region)
+    if len(codes) > 1:
+        raise MonitorError(f"“{region}”指多个地区（{'、'.join(codes)}）；请用地区代码指定一个")
+    chosen = template.template_for(stored_plans(engine), codes[0], today, period=period, plan_id=plan_id)
+    template.write_template(chosen, output, return_to=return_to)
+    return chosen
 
 
 def run_check(
@@ -128,10 +157,12 @@ def run_check(
     indicator_id: str | None = None,
     thresholds: Thresholds = Thresholds(),
 ) -> pd.DataFrame:
-    """Assess the latest value of every selected series whose period ended by ``as_of``."""
+    """Assess the latest value of every selected series whose period ended by ``as_of``. ``region`` and
+    ``indicator_id`` may be any name people use (a code, printed name, alias or id)."""
     from monitor.core.assess import assess
 
     regions = resolve_regions(engine, region)
+    indicator_id = resolve_indicator(engine, indicator_id, regions)
     with paused_gc(), read_snapshot(engine) as conn:
         series, milestones = plan_store.series_frames(conn, plan_id, regions, indicator_id)
         if series.empty:
@@ -143,10 +174,10 @@ def run_check(
 
 
 def _nothing_selected(plan_id: str | None, region: str | None, indicator_id: str | None) -> str:
-    chosen = [f"{k} {v!r}" for k, v in (("plan", plan_id), ("region", region), ("indicator", indicator_id)) if v]
+    chosen = [f"{k}“{v}”" for k, v in (("规划", plan_id), ("地区", region), ("指标", indicator_id)) if v]
     if not chosen:
-        return "no plans are loaded; run `monitor init` first"
-    return "nothing matches " + ", ".join(chosen) + "; `monitor plans list` and `monitor plans show ID` list them"
+        return "还没有载入任何规划：请先运行 `monitor init`"
+    return ("没有符合" + "、".join(chosen) + "的指标；`monitor plans list` 和 `monitor plans show ID` 列出各规划及其指标")
 
 
 __all__ = ["DataError", "MonitorError"]

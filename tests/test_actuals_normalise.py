@@ -100,7 +100,7 @@ def test_a_decimal_parses_to_exactly_the_float_of_its_digits():
 def test_anything_else_is_refused_with_what_was_written(written):
     with pytest.raises(ValueError) as refused:
         parse_number(written)
-    assert (repr(written) if written else "empty") in str(refused.value)
+    assert (f"“{written}”" if written else "数值为空") in str(refused.value)
 
 
 _decimals = st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4, allow_nan=False,

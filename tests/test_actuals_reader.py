@@ -218,7 +218,7 @@ def test_an_unknown_extension_is_refused_naming_the_file(tmp_path):
     path.write_text("地区,数值\n城口,1\n", encoding="utf-8")
     error = refusal(path)
     assert error.problems[0].file == "城口.txt"
-    assert "'.txt'" in str(error.problems[0])
+    assert "“.txt”" in str(error.problems[0])
 
 
 def test_an_xls_file_is_refused_with_the_advice_to_save_as_xlsx(tmp_path):
@@ -226,7 +226,7 @@ def test_an_xls_file_is_refused_with_the_advice_to_save_as_xlsx(tmp_path):
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
     error = refusal(path)
     assert error.summary.startswith("城口.xls: ")
-    assert "save" in str(error.problems[0]) and ".xlsx" in str(error.problems[0])
+    assert "另存为" in str(error.problems[0]) and ".xlsx" in str(error.problems[0])
 
 
 def test_an_xls_file_renamed_to_xlsx_is_refused_as_xls(tmp_path):
@@ -239,20 +239,20 @@ def test_an_xls_file_renamed_to_xlsx_is_refused_as_xls(tmp_path):
 def test_an_empty_file_is_refused(tmp_path, content):
     path = tmp_path / "a.csv"
     path.write_bytes(content)
-    assert "empty" in refusal(path).summary
+    assert "文件是空的" in refusal(path).summary
 
 
 def test_a_file_with_only_empty_cells_has_no_header_and_is_refused(tmp_path):
     path = tmp_path / "a.csv"
     path.write_text(",,,\n , ,\n", encoding="utf-8")
-    assert "no header" in refusal(path).summary
+    assert "没有列名行" in refusal(path).summary
 
 
 def test_a_header_naming_a_column_twice_is_refused_with_the_name_and_row(tmp_path):
     path = write_csv(tmp_path / "a.csv", [["地区", "指标", "数值", "数值"], ["城口", "x", "1", "2"]])
     problem = refusal(path).problems[0]
     assert (problem.file, problem.row) == ("a.csv", 1)
-    assert "'数值'" in problem.message
+    assert "“数值”" in problem.message
 
 
 def test_bytes_that_are_neither_utf8_nor_gb18030_are_refused(tmp_path):
@@ -269,7 +269,7 @@ def test_a_workbook_saved_with_a_csv_name_is_refused(tmp_path):
     write_xlsx(tmp_path / "a.xlsx", [["地区"]])
     path = tmp_path / "a.csv"
     path.write_bytes((tmp_path / "a.xlsx").read_bytes())
-    assert "workbook" in refusal(path).summary
+    assert "Excel 工作簿" in refusal(path).summary
 
 
 def test_a_broken_xlsx_is_refused(tmp_path):

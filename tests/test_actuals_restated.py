@@ -144,7 +144,7 @@ def test_an_unknown_basis_value_is_refused_listing_the_accepted_ones(tmp_path, c
     assert (problem.file, problem.row, problem.field) == ("bad.csv", 2, "口径")
     assert "口径 '当期累计' 无法识别" in problem.message
     assert all(word in problem.expected for word in ("留空", "当年", "本年", "累计"))
-    assert "bad.csv, row 2, 口径: " in error.report() and "nothing was imported" in error.summary
+    assert "bad.csv, row 2, 口径: " in error.report() and "整个文件未导入" in error.summary
 
 
 @pytest.mark.parametrize(("label", "words"), [("研发投入强度", "水平值指标"), ("地区生产总值增长", "各年增长率指标")])
@@ -232,14 +232,14 @@ def test_a_rate_in_another_unit_than_percent_is_refused(tmp_path, catalogue, lab
     problem = only_problem(refusal(path, catalogue))
     assert (problem.file, problem.row, problem.field) == ("bad.csv", 2, "单位")
     name = {"地区生产总值增长": "地区生产总值增长", "能耗强度降低": "单位地区生产总值能耗降低"}[label]
-    assert problem.message.startswith(f"{name}报送{what}，单位须为%，不能是 {unit!r}")
+    assert problem.message.startswith(f"{name}报送{what}，单位须为%，不能是“{unit}”")
     assert ("个百分点是两个百分比之差" in problem.message) == ("百分点" in unit)
 
 
 def test_a_rate_written_with_a_permille_sign_is_refused_on_the_value(tmp_path, catalogue):
     path = write_csv(tmp_path / "bad.csv", [["测试县", "地区生产总值增长", "2026", "81‰", "", ""]])
     problem = only_problem(refusal(path, catalogue))
-    assert (problem.row, problem.field) == (2, "数值") and "单位须为%，不能是 '‰'" in problem.message
+    assert (problem.row, problem.field) == (2, "数值") and "单位须为%，不能是“‰”" in problem.message
 
 
 @pytest.mark.parametrize("unit", ["%", "％", "百分比", "（%）", ""])
@@ -255,7 +255,7 @@ def test_every_bad_row_is_listed_and_nothing_is_kept(tmp_path, catalogue):
                                             ["测试县", "能耗强度降低", "2027", "2.9", "%", "上年"]])
     error = refusal(path, catalogue)
     assert [(p.row, p.field) for p in error.problems] == [(3, "口径"), (4, "数值"), (5, "口径")]
-    assert error.summary == "bad.csv: 3 of 4 rows refused; nothing was imported"
+    assert error.summary == "bad.csv：4 行数据中有 3 行有错，整个文件未导入"
 
 
 # storage and the assessment read ---------------------------------------------------------------------------------
@@ -356,7 +356,7 @@ def test_the_import_command_stores_the_flag(engine, database_url, tmp_path, caps
     assert run("init").code == 0
     path = write_csv(tmp_path / "figures.csv", FIGURES)
     out = run("actuals", "import", str(path))
-    assert out.code == 0 and "stored 4 new values" in out.out
+    assert out.code == 0 and "已导入新数值 4 个" in out.out
     assert stored(engine) == STORED
     bad = write_csv(tmp_path / "bad.csv", [["测试县", "地区生产总值增长", "2026", "8.1", "%", "累计"]])
     refused = run("actuals", "import", str(bad))
@@ -372,5 +372,5 @@ def test_the_inbox_stores_the_flag(engine, tmp_path):
     folder.mkdir()
     inbox = Inbox(engine, folder, Clock())
     inbox.drop("figures.csv", write_csv(tmp_path / "figures.csv", FIGURES).read_text(encoding="utf-8"))
-    assert inbox.scan_settled().startswith("1 file: 1 imported")
+    assert inbox.scan_settled().startswith("处理 1 个文件：导入 1 个")
     assert stored(engine) == STORED

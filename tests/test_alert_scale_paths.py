@@ -168,7 +168,9 @@ digest_receivers: [cq-dingtalk]
 def test_a_receivers_file_reads_as_the_pure_python_loader_reads_it(tmp_path):
     path = tmp_path / "receivers.yaml"
     path.write_text(RECEIVERS, encoding="utf-8")
-    assert load_receivers(path) == load_model(path, ReceiversFile, "receivers file")
+    before = load_model(path, ReceiversFile, "receivers file")
+    before._source = path  # load_receivers remembers where the file is, for its error messages
+    assert load_receivers(path) == before
 
 
 @pytest.mark.parametrize("text", [
@@ -209,6 +211,8 @@ def test_full_assessment_turns_exactly_the_float_nans_into_none():
     import pandas as pd
     from decimal import Decimal
 
+    from monitor.messages.context import DIGITS
+    from monitor.report.figures import row_digits
     from monitor.report.wording import JUDGEMENT, judgement
 
     def reference(assessment):  # full_assessment before the shortcut
@@ -216,6 +220,7 @@ def test_full_assessment_turns_exactly_the_float_nans_into_none():
         for key, value in (assessment or {}).items():
             out[key] = None if isinstance(value, float) and math.isnan(value) else value
         out[JUDGEMENT] = judgement(out) or None
+        out[DIGITS] = row_digits(out)
         return out
 
     samples = [{"pace": 0.5, "status": "behind"}, {"pace": math.nan}, {"pace": np.float64("nan"), "t": 2025.5},

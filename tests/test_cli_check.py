@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.core.status import STATUS_LABEL
 from monitor.plans.loader import plan_files_in, read_plan_files
 from monitor.report.check import OUTPUT_COLUMNS
 from tests.cli_runner import monitor_on
@@ -113,19 +114,34 @@ def test_every_json_field_is_listed_in_the_readme():
     assert not missing, f"README.md, JSON and CSV output, does not name {missing}"
 
 
-def test_csv_has_the_same_columns_and_values_as_json(loaded):
+def test_csv_raw_has_the_same_columns_and_values_as_json(loaded):
     as_json = json.loads(loaded("check", "--as-of", "2025-07-01", "--format", "json", "--fail-on", "never").out)
-    as_csv = list(csv.DictReader(loaded("check", "--as-of", "2025-07-01", "--format", "csv",
-                                        "--fail-on", "never").out.splitlines()))
+    out = loaded("check", "--as-of", "2025-07-01", "--format", "csv-raw", "--fail-on", "never").out
+    assert not out.startswith("\ufeff")  # scripts read it as before
+    as_csv = list(csv.DictReader(out.splitlines()))
     assert list(as_csv[0].keys()) == list(as_json[0].keys())
     assert [r["status"] for r in as_csv] == [r["status"] for r in as_json]
     assert [r["judgement"] or None for r in as_csv] == [r["judgement"] for r in as_json]
     assert [float(r["expected"]) if r["expected"] else None for r in as_csv] == [r["expected"] for r in as_json]
 
 
+def test_the_csv_is_a_planners_csv_with_a_bom_chinese_headers_and_labels(loaded):
+    as_json = json.loads(loaded("check", "--as-of", "2025-07-01", "--format", "json", "--fail-on", "never").out)
+    out = loaded("check", "--as-of", "2025-07-01", "--format", "csv", "--fail-on", "never").out
+    assert out.startswith("\ufeff")  # Excel on Chinese Windows then reads UTF-8
+    as_csv = list(csv.DictReader(out[1:].splitlines()))
+    assert list(as_csv[0])[:5] == ["地区代码", "地区", "规划", "指标代码", "统计指标"]
+    assert [r["指标代码"] for r in as_csv] == [r["indicator_id"] for r in as_json]
+    for row, data in zip(as_csv, as_json):
+        final = data["status"] == data["final_status"] and data["period"] == data["final_period"]
+        assert row["状态"].startswith("终期") if final else row["状态"] == STATUS_LABEL[data["status"]]
+        assert "status" not in row and data["status"] not in row.values()  # no English status left
+
+
 def test_the_table_uses_chinese_labels(loaded):
     result = loaded("check", "--as-of", "2025-07-01", "--plan", "chengkou-14th-sti", "--fail-on", "never")
-    for label in ("统计指标", "期望值", "实际值", "序时进度", "状态", "城口县", "明显滞后"):
+    for label in ("统计指标", "期望值", "实际值", "时间进度", "完成进度", "序时完成率", "落后/领先", "状态", "城口县",
+                  "明显滞后"):
         assert label in result.out
 
 
@@ -173,10 +189,10 @@ def test_a_file_with_one_bad_row_is_refused_whole_and_names_that_row(loaded, tmp
 def test_importing_the_same_file_again_changes_nothing_and_an_edit_is_a_revision(loaded, tmp_path: Path):
     sample = SAMPLES_DIR / "chengkou-sample-actuals.csv"
     again = loaded("actuals", "import", str(sample))
-    assert again.code == 0 and "nothing new" in again.out
+    assert again.code == 0 and "没有新数据" in again.out  # import messages are in Chinese (issue 13)
     edited = tmp_path / "revised.csv"
     edited.write_text("地区,指标,期间,数值,单位\n城口县,rd_intensity,2024,0.31,%\n", encoding="utf-8")
-    assert "1 revisions" in loaded("actuals", "import", str(edited), "--submitted-by", "县统计局").out
+    assert "修订 1 个" in loaded("actuals", "import", str(edited), "--submitted-by", "县统计局").out
     history = loaded("actuals", "history", "--region", "城口县", "--indicator", "rd_intensity", "--period", "2024")
     assert "0.3" in history.out and "0.31" in history.out and "revised.csv" in history.out
     rows = json.loads(loaded("check", "--as-of", "2025-07-01", "--region", "城口县", "--indicator", "rd_intensity",
@@ -187,7 +203,8 @@ def test_importing_the_same_file_again_changes_nothing_and_an_edit_is_a_revision
 def test_a_dry_run_reports_and_stores_nothing(loaded, tmp_path: Path):
     edited = tmp_path / "dry.csv"
     edited.write_text("地区,指标,期间,数值\n城口县,rd_intensity,2024,0.5\n", encoding="utf-8")
-    assert "would store 0 new values and 1 revisions" in loaded("actuals", "import", str(edited), "--dry-run").out
+    dry = loaded("actuals", "import", str(edited), "--dry-run").out
+    assert "将导入新数值 0 个、修订 1 个" in dry and "未保存" in dry
     rows = json.loads(loaded("check", "--as-of", "2025-07-01", "--region", "城口县", "--indicator", "rd_intensity",
                              "--format", "json", "--fail-on", "never").out)
     assert rows[0]["actual"] == 0.3

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from monitor.core import columns as c
-from monitor.report.review import review_records, settled, summaries, to_csv, to_table
+from monitor.report.review import review_records, settled, summaries, to_csv, to_csv_raw, to_table
 from tests.cli_runner import loaded_monitor
 
 AFTER_THE_PLAN = "2026-12-01"  # the 2025 figures are due by 2026-06-30
@@ -97,7 +97,10 @@ def test_continuing_rows_are_reviewed_and_the_regions_and_plans_are_kept_apart()
 def test_nothing_settled_gives_no_records_and_an_empty_csv_with_its_header():
     empty = frame(row("e", phase="in_progress"), row("f", phase="awaiting_final", final_status=None))
     assert review_records(empty) == []
-    assert to_csv(empty).splitlines() == [",".join(
+    assert to_csv(empty).splitlines() == ["\ufeff" + ",".join(
+        ["地区代码", "地区", "规划", "指标代码", "统计指标", "单位", "指标属性", "终期", "目标", "终期值", "完成情况",
+         "完成率", "落后/领先", "接续规划"])]
+    assert to_csv_raw(empty).splitlines() == [",".join(
         ["region_code", "region_name", "plan_id", "indicator_id", "indicator_name", "unit", "binding", "phase",
          "final_period", "final_target", "final_value", "final_status", "verdict", "exceeded", "attainment",
          "final_shortfall", "succeeded_by"])]
@@ -170,7 +173,7 @@ def test_table_review_of_one_region_prints_its_counts(monitor):
     result = monitor("review", "城口", "--as-of", AFTER_THE_PLAN)
     assert result.code == 0, result.err
     assert "城口县（500229）" in result.out and "秀山" not in result.out
-    for header in ("统计指标", "目标", "终期值", "完成情况", "完成率", "差距"):
+    for header in ("统计指标", "目标", "终期值", "完成情况", "完成率", "落后/领先"):
         assert header in result.out
     assert f"共 {counts['total']} 项：完成 {counts['achieved']} 项" in result.out
     assert f"/ 未完成 {counts['missed']} 项 / 未报送 {counts['no_data']} 项" in result.out
@@ -180,7 +183,9 @@ def test_table_review_of_one_region_prints_its_counts(monitor):
 def test_csv_has_one_row_per_reviewed_indicator(monitor):
     rows = checked(monitor, "--plan", "xiushan-14th-sti")
     settled_ids = sorted(r["indicator_id"] for r in rows if r["phase"] in ("final", "continuing"))
-    result = monitor("review", "--all", "--plan", "xiushan-14th-sti", "--as-of", AFTER_THE_PLAN, "--format", "csv")
+    result = monitor("review", "--all", "--plan", "xiushan-14th-sti", "--as-of", AFTER_THE_PLAN, "--format",
+                     "csv-raw")
+    assert not result.out.startswith("\ufeff")
     assert result.code == 0, result.err
     table = list(csv.DictReader(result.out.splitlines()))
     assert sorted(r["indicator_id"] for r in table) == settled_ids

@@ -311,10 +311,10 @@ HOSTILE: dict[str, tuple[Builder, str | None, int | None, str | None]] = {
     "cell-5000-chars.csv": (lambda p: write_csv(p, [*GOOD_ROW[:4], "万" * 5000]), "单元格有 5000 个字符", 2, "单位"),
     "cell-1mb.csv": (lambda p: write_csv(p, [*GOOD_ROW[:4], "万" * MB]), "单元格超过", 2, None),
     "value-400-digits.csv": (lambda p: write_csv(p, with_value("1" * 400)), "超出了能计算的范围", 2, "数值"),
-    "value-1e400.csv": (lambda p: write_csv(p, with_value("1e400")), "not a number", 2, "数值"),
-    "value-inf.csv": (lambda p: write_csv(p, with_value("inf")), "not a number", 2, "数值"),
-    "value-minus-infinity.csv": (lambda p: write_csv(p, with_value("-Infinity")), "not a number", 2, "数值"),
-    "value-nan.csv": (lambda p: write_csv(p, with_value("nan")), "not a number", 2, "数值"),
+    "value-1e400.csv": (lambda p: write_csv(p, with_value("1e400")), "不是数值", 2, "数值"),
+    "value-inf.csv": (lambda p: write_csv(p, with_value("inf")), "不是数值", 2, "数值"),
+    "value-minus-infinity.csv": (lambda p: write_csv(p, with_value("-Infinity")), "不是数值", 2, "数值"),
+    "value-nan.csv": (lambda p: write_csv(p, with_value("nan")), "不是数值", 2, "数值"),
     "value-overflows-when-converted.csv": (lambda p: write_csv(p, with_value("1" + "0" * 305, "万亿元")),
                                            "换算为 亿元 后超出了能计算的范围", 2, "数值"),
 }
@@ -396,8 +396,8 @@ def test_hints_are_worked_out_for_a_bounded_number_of_labels(tmp_path, catalogue
     rows = [["城口县", f"rd_expenditur{n}", "2023", "1", "万元"] for n in range(MAX_HINTED_LABELS + 500)]
     error = refusal(write_csv(tmp_path / "labels.csv", *rows, *rows[:10]), catalogue)
     assert len(calls) == MAX_HINTED_LABELS  # the repeated labels were not matched again
-    assert "did you mean 'rd_expenditure'" in error.problems[0].expected  # the first rows still get their hint
-    assert len([p for p in error.problems if "unknown indicator" in p.message]) == MAX_HINTED_LABELS + 510
+    assert "是否指：“全社会研究与试验发展经费支出”" in error.problems[0].expected  # the first rows still get their hint
+    assert len([p for p in error.problems if "的规划中没有指标" in p.message]) == MAX_HINTED_LABELS + 510
 
 
 # Memory and time, measured in a fresh process ---------------------------------------------------------------------

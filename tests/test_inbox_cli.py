@@ -34,7 +34,7 @@ def test_inbox_scan_imports_refuses_and_tells_the_county(monitor, tmp_path, data
     (inbox / "城口县2024年报.csv").write_text("地区,指标,期间,数值\n城口县,rd_expenditure,2024,两千\n", encoding="utf-8")
     result = monitor("inbox", "scan")
     assert result.code == 0, result.err
-    assert "2 files: 1 imported, 1 rejected" in result.out
+    assert "处理 2 个文件：导入 1 个，退回 1 个" in result.out
     assert "【报送文件未导入】城口县 城口县2024年报.csv" in result.out  # printed by the log channel
     assert "第 2 行，「数值」列" in result.out
     assert "已发送 1 段" in result.err
@@ -48,13 +48,13 @@ def test_inbox_scan_imports_refuses_and_tells_the_county(monitor, tmp_path, data
     with engine.connect() as conn:
         runs = [(r.job_id, r.outcome, r.detail) for r in conn.execute(select(job_runs))]
     engine.dispose()
-    assert runs == [("inbox", "ok", "2 files: 1 imported, 1 rejected")]
+    assert runs == [("inbox", "ok", "处理 2 个文件：导入 1 个，退回 1 个")]
 
 
 def test_inbox_scan_of_an_empty_inbox_says_so(monitor):
     result = monitor("inbox", "scan")
     assert result.code == 0, result.err
-    assert result.out.strip() == "0 files: 0 imported, 0 rejected"
+    assert result.out.strip() == "处理 0 个文件：导入 0 个，退回 0 个"
     assert "收件箱还没有处理过文件" in monitor("inbox", "list").out
 
 
@@ -72,7 +72,7 @@ def test_inbox_scan_with_a_rejected_folder_that_is_a_link_exits_3_and_moves_noth
     (inbox / "城口县.csv").write_text("地区,指标,期间,数值\n城口县,rd_expenditure,2024,两千\n", encoding="utf-8")
     result = monitor("inbox", "scan")
     assert result.code == 3
-    assert "rejected is a symbolic link" in result.err and "no file was taken" in result.err
+    assert "rejected 是符号链接" in result.err and "没有处理任何文件" in result.err
     assert list(outside.iterdir()) == [] and (inbox / "城口县.csv").exists()
 
 
@@ -82,6 +82,6 @@ def test_inbox_scan_lists_a_file_named_in_gbk_by_a_readable_name(monitor, tmp_pa
         (SAMPLES_DIR / "chengkou-sample-actuals.csv").read_bytes())
     result = monitor("inbox", "scan")
     assert result.code == 0, result.err
-    assert "1 file: 0 imported, 1 rejected" in result.out
+    assert "处理 1 个文件：导入 0 个，退回 1 个" in result.out
     assert "【报送文件未导入】城口县 城口县2024年报.csv" in result.out and "文件名不是 UTF-8 编码" in result.out
     assert "城口县2024年报.csv" in monitor("inbox", "list").out

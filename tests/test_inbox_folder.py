@@ -180,7 +180,7 @@ def test_a_destination_folder_that_is_a_link_is_refused(tmp_path, sub):
     outside.mkdir()
     assert destination_problem(inbox, inbox / sub) is None  # not there yet: made when needed
     (inbox / sub).symlink_to(outside, target_is_directory=True)
-    assert "symbolic link" in str(destination_problem(inbox, inbox / sub))
+    assert "是符号链接" in str(destination_problem(inbox, inbox / sub))
     (inbox / "a.csv").write_text("a")
     with pytest.raises(UnsafeFolderError):
         move(inbox / "a.csv", inbox / sub / "a.csv")
@@ -205,7 +205,7 @@ def test_an_inbox_that_is_itself_a_link_keeps_its_sightings(tmp_path):
 
 def test_a_destination_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "rejected").write_text("not a folder")
-    assert "not a folder" in str(destination_problem(tmp_path, tmp_path / "rejected"))
+    assert "不是文件夹" in str(destination_problem(tmp_path, tmp_path / "rejected"))
 
 
 def test_a_temporary_file_that_is_a_link_is_not_followed(tmp_path):

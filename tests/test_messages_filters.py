@@ -60,7 +60,13 @@ def test_qty_puts_the_unit_right_after_the_number():
 def test_labels_are_the_chinese_names_of_statuses_and_severities():
     assert f.status_label("off_track") == "明显滞后"
     assert f.severity_label("critical") == "严重"
-    assert f.marker("critical") == "🔴" and f.marker("warning") == "🟠"
+    assert f.marker("critical") == "【严重】" and f.marker("warning") == "【预警】"
+    assert f.marker("resolved") == "【已恢复】" and f.marker("ok") == "【正常】"
+
+
+def test_markers_need_no_emoji_font():
+    for severity in ("critical", "warning", "ok", "resolved"):
+        assert all(ch in "【】" or "\u4e00" <= ch <= "\u9fff" for ch in f.marker(severity)), severity
 
 
 def test_times_are_written_to_the_minute_and_dates_plainly():

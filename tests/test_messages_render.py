@@ -76,9 +76,11 @@ def test_a_group_of_only_missing_reports_is_called_so(renderer):
 def test_each_alert_shows_the_figures_a_planner_reads(renderer):
     text = renderer.render(chengkou_firing(), "wecom").text
 
-    for line in ("全社会研究与试验发展经费支出（2024）", "期望值 0.2408亿元，实际值 0.2亿元，差距 -0.0408亿元",
-                 "序时进度 78.9%", "预计到 2025 年 0.2378亿元，今后每年需 +50.0%/年",
-                 "期望值 4.4家，实际值 1家，差距 -3.4家", "今后每年需 +4家/年", "倒退（严重）",
+    # figures at the plan's precision (0.1 → 0.3亿元: two decimals; 家: one), the shortfall as 落后, the pace as
+    # 序时完成率 and a growth rate worded apart from a change in units
+    for line in ("全社会研究与试验发展经费支出（2024）", "期望值 0.24亿元，实际值 0.2亿元，落后0.04亿元",
+                 "序时完成率 78.9%", "预计到 2025 年 0.24亿元，今后还需年均增长50.0%",
+                 "期望值 4.4家，实际值 1家，落后3.4家", "今后还需每年增加4家", "倒退（严重）",
                  "基本达到，需加快（预警）", "共 2 项：严重 1 项，预警 1 项，其中新增 1 项"):
         assert line in text, line
 
@@ -131,10 +133,11 @@ def test_a_message_about_several_regions_names_them_and_adds_a_region_column(ren
 
 
 def test_a_missing_value_shows_as_a_dash_not_as_none(renderer):
-    item = firing(rd_expenditure(projected=None, target_year=None, gap=None))
+    item = firing(rd_expenditure(projected=None, target_year=None, gap=None, shortfall=None))
     text = renderer.render(notification("firing", [item]), "dingtalk").text
 
-    assert "None" not in text and "差距 —" in text and "预计 —，今后每年需 +50.0%/年" in text
+    assert "None" not in text and "实际值 0.2亿元\n" in text and "预计 —，今后还需年均增长50.0%" in text
+    assert "，落后" not in text and "领先" not in text
 
 
 def test_the_reminder_says_how_long_the_alerts_have_been_firing(renderer):
@@ -152,7 +155,7 @@ def test_the_resolved_message_lists_what_cleared_and_when(renderer):
     assert message.title == "【已恢复】城口县 1 项指标已恢复正常"
     assert "全社会研究与试验发展经费支出（2024）" in message.text
     assert "恢复于 2025-07-01 08:30" in message.text
-    assert "最新评估：达到时序进度，序时进度 95.1%" in message.text
+    assert "最新评估：达到时序进度，序时完成率 95.1%" in message.text
 
 
 def test_a_firing_message_also_names_alerts_of_the_group_that_cleared(renderer):
@@ -294,3 +297,14 @@ def test_an_empty_title_from_a_user_template_is_an_error(tmp_path):
 
     with pytest.raises(ConfigError, match="feishu/title.j2 rendered an empty title"):
         Renderer(tmp_path).render(chengkou_firing(), "feishu")
+
+
+def test_the_email_table_shows_each_alerts_baseline_and_target_and_says_behind_or_ahead(renderer):
+    html = renderer.render(chengkou_firing(), "email").html
+
+    for header in (">基期值</th>", ">目标</th>", ">落后/领先</th>", ">序时完成率</th>", ">今后还需</th>"):
+        assert header in html, header
+    assert ">序时进度</th>" not in html and ">差距</th>" not in html
+    assert ">2家</td>" in html and ">5家（2025）</td>" in html  # 高新技术企业: baseline 2, target 5 in 2025
+    assert ">0.1亿元</td>" in html and ">0.3亿元（2025）</td>" in html
+    assert ">落后3.4家</td>" in html and ">年均增长50.0%</td>" in html

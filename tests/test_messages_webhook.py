@@ -50,7 +50,7 @@ def test_alerts_in_the_body_are_worst_first_with_chinese_summary_and_description
     assert [a["labels"]["indicator"] for a in body["alerts"]] == ["high_tech_enterprises", "rd_expenditure"]
     annotations = body["alerts"][1]["annotations"]
     assert annotations["summary"] == "全社会研究与试验发展经费支出落后于序时进度"
-    assert "序时进度 78.9%" in annotations["description"]
+    assert "序时完成率 78.9%" in annotations["description"]
     assert body["title"] == "【预警】城口县 2 项指标落后于序时进度（严重 1 项）"
 
 

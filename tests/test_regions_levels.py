@@ -180,7 +180,7 @@ def test_figures_for_全国_and_重庆市_import_by_name_code_or_中国_in_natio
                 "500000,grain_output,2027,1090,万吨")
     result = monitor("actuals", "import", rows)
     assert result.code == 0, result.err
-    assert "stored 7 new values" in result.out
+    assert "已导入新数值 7 个" in result.out
     lines = _listed(monitor("actuals", "list", "--region", "000000").out)
     assert ("grain_capacity", "2026", "7", "亿吨") in lines
     assert ("grain_capacity", "2027", "7.05", "亿吨") in lines
@@ -195,10 +195,10 @@ def test_figures_for_全国_and_重庆市_import_by_name_code_or_中国_in_natio
 
 @pytest.mark.parametrize(
     ("row", "words"),
-    [("全国,能源消费总量,2028,60000,万吨", "unit '万吨' does not convert to '亿吨标准煤'"),
-     ("全国,城镇调查失业率变化,2028,-0.1,%", "unit '%' does not convert to '个百分点'"),
-     ("全国,城镇调查失业率变化,2028,-0.1%,", "has a % sign but unemployment_change is measured in 个百分点"),
-     ("重庆,粮食产量,2028,1100,万吨", "unknown region '重庆'")],
+    [("全国,能源消费总量,2028,60000,万吨", "单位“万吨”不能换算为“亿吨标准煤”"),
+     ("全国,城镇调查失业率变化,2028,-0.1,%", "单位“%”不能换算为“个百分点”"),
+     ("全国,城镇调查失业率变化,2028,-0.1%,", "数值“-0.1%”带有 % 号，但城镇调查失业率变化的单位是“个百分点”"),
+     ("重庆,粮食产量,2028,1100,万吨", "不认识的地区“重庆”")],
 )
 def test_a_row_that_does_not_fit_is_refused_and_nothing_is_stored(monitor, tmp_path, row, words):
     result = monitor("actuals", "import", _csv(tmp_path, "bad.csv", "全国,粮食综合生产能力,2028,7,亿吨", row))

@@ -75,21 +75,21 @@ def test_every_conversion_goes_back_to_where_it_started(source, target):
 
 # from, to, words the reason must contain
 REFUSALS = [
-    ("万吨", "亿吨标准煤", "'万吨' is a mass, '亿吨标准煤' is energy as standard coal"),
-    ("亿吨标准煤", "万吨", "is energy as standard coal (标准煤), '万吨' is a mass"),
-    ("吨标准煤", "吨", "is energy as standard coal"),
-    ("亿斤", "万吨标准煤", "is a mass"),
-    ("%", "个百分点", "'%' is a percentage, '个百分点' is percentage points"),
-    ("个百分点", "%", "'个百分点' is percentage points (个百分点, a difference of two percentages), '%' is a percentage"),
-    ("百分点", "‰", "is percentage points"),
-    ("百分比", "个百分点", "is a percentage"),
-    ("万千瓦", "亿千瓦时", "'万千瓦' is a generating capacity, '亿千瓦时' is an amount of electricity"),
-    ("万亩", "万人", "is an area"),
-    ("亿人", "亿元", "is a number of people"),
-    ("千公顷", "万吨", "is an area"),
-    ("万吨", "万桶", "'万桶' is not a unit the monitor knows"),
-    ("万桶", "立方米", "'万桶' and '立方米' are not units the monitor knows"),
-    ("家", "户", "count different things"),
+    ("万吨", "亿吨标准煤", "“万吨”是重量，“亿吨标准煤”是折合标准煤的能源量"),
+    ("亿吨标准煤", "万吨", "是折合标准煤的能源量，“万吨”是重量"),
+    ("吨标准煤", "吨", "是折合标准煤的能源量"),
+    ("亿斤", "万吨标准煤", "是重量"),
+    ("%", "个百分点", "“%”是百分比，“个百分点”是百分点（两个百分比之差）"),
+    ("个百分点", "%", "“个百分点”是百分点（两个百分比之差），“%”是百分比"),
+    ("百分点", "‰", "是百分点"),
+    ("百分比", "个百分点", "是百分比"),
+    ("万千瓦", "亿千瓦时", "“万千瓦”是装机容量，“亿千瓦时”是电量"),
+    ("万亩", "万人", "是面积"),
+    ("亿人", "亿元", "是人数"),
+    ("千公顷", "万吨", "是面积"),
+    ("万吨", "万桶", "“万桶”不是系统能换算的单位"),
+    ("万桶", "立方米", "“万桶”、“立方米”不是系统能换算的单位"),
+    ("家", "户", "两者计数的对象不同"),
 ]
 
 
@@ -98,7 +98,7 @@ def test_units_of_different_quantities_are_refused_with_the_reason(source, targe
     with pytest.raises(ValueError) as refused:
         convert(1.0, source, target)
     message = str(refused.value)
-    assert f"units {source!r} and {target!r}" in message
+    assert f"单位“{source}”不能换算为“{target}”" in message
     assert reason in message
 
 

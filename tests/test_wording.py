@@ -17,8 +17,8 @@ from rich.console import Console
 from monitor.core.assess import assess
 from monitor.messages import filters
 from monitor.messages.render import CHANNEL_KINDS, Renderer
-from monitor.report import check, wording
-from monitor.report.check import OUTPUT_COLUMNS, output_records, records, to_csv, to_json, to_table
+from monitor.report import check, figures, wording
+from monitor.report.check import OUTPUT_COLUMNS, output_records, records, to_csv_raw, to_json, to_table
 from monitor.report.wording import judgement, judgements
 from tests.cli_runner import monitor_on
 from tests.frames import frames, observations, points, series
@@ -230,11 +230,12 @@ def test_a_percentage_indicator_states_differences_in_percentage_points(row):
 
 
 def test_other_units_state_differences_in_their_own_unit():
-    assert wording.difference(-0.021, "万亿斤") == "0.021万亿斤"
-    assert wording.difference(3, "微克/立方米") == "3微克/立方米"
-    assert wording.difference(2, "件") == "2件"
-    assert wording.difference(0.10000000004, "%") == "0.1个百分点"
-    assert wording.amount(7.246631, "%") == "7.25%" and wording.amount(1.4789999, "万亿斤") == "1.479万亿斤"
+    assert figures.difference(-0.021, "万亿斤", 3) == "0.021万亿斤"  # the plan prints 1.421—1.479
+    assert figures.difference(-0.021, "万亿斤") == "0.02万亿斤"  # the unit's default: two decimals
+    assert figures.difference(3, "微克/立方米") == "3微克/立方米"
+    assert figures.difference(2, "件") == "2件"
+    assert figures.difference(0.10000000004, "%") == "0.1个百分点"
+    assert figures.amount(7.246631, "%") == "7.25%" and figures.amount(1.4789999, "万亿斤", 3) == "1.479万亿斤"
 
 
 def test_the_table_and_the_messages_give_a_percentages_yearly_change_in_points():
@@ -244,7 +245,7 @@ def test_the_table_and_the_messages_give_a_percentages_yearly_change_in_points()
     assert filters.rate(0.0467, "linear", "%") == "+0.0467个百分点/年"
     assert filters.qty(-0.2, "%", sign=True) == "-0.2个百分点"  # a gap
     assert filters.qty(5.6, "%") == "5.6%"  # a value
-    assert filters.num(1346.52168) == check._number(1346.52168) == wording.number(1346.52168) == "1,346.5217"
+    assert filters.num(1346.52168) == check._number(1346.52168) == figures.number(1346.52168) == "1,346.5217"
 
 
 # ---- monitor check: table, JSON, CSV ----
@@ -264,7 +265,7 @@ def test_json_and_csv_carry_the_judgement_after_the_note():
     assert by_id["jobs"]["judgement"] == "控制在5.5%以内：实际5.6%，超出0.1个百分点；2年中1年在界限内"
     assert by_id["rd_real"]["judgement"] == "年均实际增长7.25%（目标7%以上）"
     assert by_id["rd"]["judgement"] is None and by_id["patents"]["judgement"] is None
-    header, *lines = to_csv(frame()).splitlines()
+    header, *lines = to_csv_raw(frame()).splitlines()
     assert header.split(",") == OUTPUT_COLUMNS and "年均实际增长7.25%（目标7%以上）" in "\n".join(lines)
     assert "judgement" not in records(frame())[0]  # the assessment records themselves are unchanged
 
@@ -276,7 +277,7 @@ def test_the_table_shows_the_target_as_printed_and_the_sentence_beside_the_statu
     assert "控制在5.5%以内（2025）" in text and "年均增长7%以上（2025）" in text and ">22（2025）" in text
     assert "未完成（控制在5.5%以内：实际5.6%，超出0.1个百分点；2年中1年在界限内）" in text
     assert "0.3（2025）" in text  # a plain path keeps its number
-    assert "个百分点/年" in text
+    assert "每年提高" in text and "个百分点" in text and "个百分点/年" not in text  # a percentage's yearly need
 
 
 def test_only_the_rows_that_need_a_sentence_are_worded(monkeypatch):
@@ -312,7 +313,13 @@ def test_check_json_end_to_end_words_each_form(capsys, monkeypatch, database_url
     assert by_id["income_growth"]["judgement"] == "实际5.3%，与地区生产总值增长同步（相差0.3个百分点）"
     assert by_id["life_expectancy"]["judgement"] is None
     table = monitor("check", "--as-of", "2027-07-01", "--fail-on", "never")
-    assert "控制在5.5%以内" in table.out and "超出0.1个百分点" in table.out
+    status = last_column(table.out)  # the sentence may wrap inside its cell
+    assert "控制在5.5%以内" in status and "超出0.1个百分点" in status
+
+
+def last_column(table: str) -> str:
+    """The text of the last column of a rich table, its wrapped lines joined."""
+    return "".join(line.split("│")[-2].strip() for line in table.splitlines() if line.count("│") > 2)
 
 
 # ---- alert messages and the 终期评估 ----
@@ -331,7 +338,7 @@ def test_an_alert_message_says_the_bound_and_the_yearly_rate_in_plan_language(ch
     message = Renderer().render(notification("firing", [firing(row) for row in firing_rows()]), channel)
     for text in filter(None, (message.text, message.html)):
         assert BOUND_SAID in text and RATE_SAID in text
-    assert "差距 +0.2466个百分点" in message.text  # a percentage's gap is in points
+    assert "领先0.25个百分点" in message.text  # a percentage's lead is in points, at the plan's precision
     bound = message.text.split("城镇调查失业率")[-1]
     assert "序时进度 —" not in bound.split("研发经费增长")[0]  # a bound has no pace: its sentence says it
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field, replace
 
 from monitor.actuals.normalise import fold, same_unit
@@ -11,6 +12,7 @@ from monitor.plans.model import Level, Plan
 # Labels that name the whole country in submitted files, whatever a 全国 plan calls itself; a label a plan gives to
 # another region wins over these.
 NATIONAL_LABELS = ("全国", "中国", "中华人民共和国")
+_NATIONAL_KEYS = frozenset(fold(label) for label in NATIONAL_LABELS)
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,7 @@ class Catalogue:
                 known = region_keys.setdefault(fold(label), (ref, plan.id))
                 if known[0].code != ref.code:
                     raise ValueError(
-                        f"region label {label!r} names {known[0].code} in plan {known[1]!r} "
-                        f"and {ref.code} in plan {plan.id!r}"
+                        f"地区名称“{label}”在规划 {known[1]} 中指 {known[0].code}，在规划 {plan.id} 中指 {ref.code}"
                     )
             region_owners = owners.setdefault(ref.code, {})
             for ind in plan.indicators:
@@ -106,16 +107,16 @@ class Catalogue:
                 )
                 if not same_unit(owner.ref.unit, ind.unit):
                     raise ValueError(
-                        f"indicator {ind.id!r} of region {ref.code} has unit {owner.ref.unit!r} in plan "
-                        f"{owner.plan_id!r} but {ind.unit!r} in plan {plan.id!r}"
+                        f"地区 {ref.code} 的指标 {ind.id} 在规划 {owner.plan_id} 中的单位是“{owner.ref.unit}”，"
+                        f"在规划 {plan.id} 中却是“{ind.unit}”"
                     )
                 keyed = by_label.setdefault(ref.code, {})
                 for label in (ind.id, ind.name, *ind.aliases):
                     known_owner = keyed.setdefault(fold(label), _Owner(owner.ref, plan.id))
                     if known_owner.ref.indicator_id != ind.id:
                         raise ValueError(
-                            f"label {label!r} in region {ref.code} names {known_owner.ref.indicator_id!r} "
-                            f"(plan {known_owner.plan_id!r}) and {ind.id!r} (plan {plan.id!r})"
+                            f"地区 {ref.code} 的指标名称“{label}”在规划 {known_owner.plan_id} 中指 "
+                            f"{known_owner.ref.indicator_id}，在规划 {plan.id} 中指 {ind.id}"
                         )
                     labels.setdefault(ref.code, {}).setdefault(fold(label), label)
         for plan in plans:
@@ -148,6 +149,23 @@ class Catalogue:
         if found is None and text.isdigit() and len(text) < 6:
             found = self._regions.get(fold(text.zfill(6)))
         return found
+
+    def regions_in(self, text: str) -> list[RegionRef]:
+        """The regions whose code, name or alias (of two characters or more) ``text`` contains, e.g. a file named
+        城口县_2025年报.xlsx; a national label counts only when no other region is named."""
+        key = fold(text)
+        found: dict[str, RegionRef] = {}
+        for label, ref in self._regions.items():
+            if len(label) < 2 or label not in key:
+                continue
+            if label.isdigit() and (len(label) != 6 or re.search(rf"(?<!\d){label}(?!\d)", key) is None):
+                continue  # a code only as six digits of its own, not inside a date such as 20250229
+            found[ref.code] = ref
+        national = {ref.code for ref in found.values() if fold(ref.name) in _NATIONAL_KEYS} | (
+            {"000000"} & found.keys())
+        if len(found) > 1:
+            found = {code: ref for code, ref in found.items() if code not in national} or found
+        return [found[code] for code in sorted(found)]
 
     def indicator(self, region_code: str, label: str) -> IndicatorRef | None:
         """The indicator of ``region_code``'s plans that an id, name or alias names, or None."""

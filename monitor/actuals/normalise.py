@@ -50,13 +50,13 @@ _NUMBER = re.compile(
 def parse_number(text: str) -> ParsedNumber:
     """Parse '1,234.5', '１，２３４', '−3', '12.5%' or '3‰'; raise ValueError for anything else."""
     if not isinstance(text, str):
-        raise ValueError(f"not a number: {text!r}")
+        raise ValueError(f"{text!r} 不是数值")
     clean = unicodedata.normalize("NFKC", text).translate(_MINUS).strip()
     if not clean:
-        raise ValueError("the value is empty")
+        raise ValueError("数值为空")
     match = _NUMBER.fullmatch(clean)
     if match is None or not (match["int"] or match["frac"]):
-        raise ValueError(f"{text!r} is not a number")
+        raise ValueError(f"{_shown(text)}不是数值")
     digits = (match["int"] or "0").replace(",", "")
     value = float(f"{match['sign'] or ''}{digits}.{match['frac'] or '0'}")
     if not math.isfinite(value):  # from about 1.8e308 (309 digits) float() gives infinity, never to be stored
@@ -67,7 +67,7 @@ def parse_number(text: str) -> ParsedNumber:
 
 def _shown(text: str, width: int = 24) -> str:
     """A cell quoted for a message, cut short: a 400-digit number is not repeated whole."""
-    return repr(text if len(text) <= width else text[:width] + "…")
+    return f"“{text if len(text) <= width else text[:width] + '…'}”"
 
 
 # Units that convert, each as its factor to the base unit of its dimension. Units of different dimensions never
@@ -122,15 +122,15 @@ _UNITS: dict[str, tuple[str, Decimal]] = {
 }
 # What each dimension measures, for the reason a conversion is refused.
 _DIMENSIONS = {
-    "money": "an amount of money",
-    "percent": "a percentage",
-    "points": "percentage points (个百分点, a difference of two percentages)",
-    "area": "an area",
-    "mass": "a mass",
-    "coal": "energy as standard coal (标准煤)",
-    "power": "a generating capacity",
-    "electricity": "an amount of electricity",
-    "people": "a number of people",
+    "money": "金额",
+    "percent": "百分比",
+    "points": "百分点（两个百分比之差）",
+    "area": "面积",
+    "mass": "重量",
+    "coal": "折合标准煤的能源量",
+    "power": "装机容量",
+    "electricity": "电量",
+    "people": "人数",
 }
 # Count units that only ever equal themselves: a 家 (enterprise) is not a 个 or a 户 (household).
 _COUNTS = frozenset({"家", "个", "户", "件", "项"})
@@ -181,9 +181,9 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
         return value
     source, target = _UNITS.get(unit_key(from_unit)), _UNITS.get(unit_key(to_unit))
     if source is None or target is None or source[0] != target[0]:
-        raise ValueError(f"units {from_unit!r} and {to_unit!r} {_refusal(from_unit, to_unit)}")
+        raise ValueError(f"单位“{from_unit}”不能换算为“{to_unit}”：{_refusal(from_unit, to_unit)}")
     if not math.isfinite(value):
-        raise ValueError(f"cannot convert {value!r}")
+        raise ValueError(f"{value!r} 无法换算")
     return float(Decimal(repr(float(value))) * source[1] / target[1])
 
 
@@ -191,21 +191,21 @@ def _refusal(from_unit: str, to_unit: str) -> str:
     """Why two units do not convert, in words."""
     keys = unit_key(from_unit), unit_key(to_unit)
     if set(keys) <= _COUNTS:
-        return "count different things"
+        return "两者计数的对象不同（家、个、户、件、项互不换算）"
     unknown = [unit for unit, key in zip((from_unit, to_unit), keys, strict=True) if key not in _UNITS]
     if unknown:
-        named = " and ".join(repr(u) for u in unknown)
-        return f"do not convert: {named} {'is not a unit' if len(unknown) == 1 else 'are not units'} the monitor knows"
+        named = "、".join(f"“{u}”" for u in unknown)
+        return f"{named}不是系统能换算的单位"
     (dim_a, _), (dim_b, _) = _UNITS[keys[0]], _UNITS[keys[1]]
-    return f"do not convert: {from_unit!r} is {_DIMENSIONS[dim_a]}, {to_unit!r} is {_DIMENSIONS[dim_b]}"
+    return f"“{from_unit}”是{_DIMENSIONS[dim_a]}，“{to_unit}”是{_DIMENSIONS[dim_b]}"
 
 
 # What each header of a submitted file may be called, before folding.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "region": ("地区", "区县", "行政区划代码", "区域", "region", "region_code"),
-    "indicator": ("指标", "指标名称", "统计指标", "indicator", "indicator_id"),
-    "period": ("期间", "时期", "报告期", "年份", "period", "year"),
-    "value": ("数值", "实际值", "完成值", "值", "value"),
+    "region": ("地区", "地区名称", "区县", "区县名称", "行政区划代码", "区域", "region", "region_code"),
+    "indicator": ("指标", "指标名称", "统计指标", "指标代码", "indicator", "indicator_id"),
+    "period": ("期间", "时期", "报告期", "年份", "年度", "统计期", "period", "year"),
+    "value": ("数值", "实际值", "完成值", "实际完成值", "值", "value"),
     "unit": ("单位", "unit"),
     "source": ("来源", "数据来源", "source"),
     "note": ("备注", "说明", "note"),
@@ -223,3 +223,67 @@ def header_role(header: str) -> str | None:
 @functools.cache
 def _roles_by_key() -> dict[str, str]:
     return {fold(name): role for role, names in HEADER_ALIASES.items() for name in names}
+
+
+# A header row is found among the first rows of a file (title rows may stand above it): the first row with at least
+# two cells that name known columns (a year column such as 2023年 of the wide layout counts once).
+HEADER_SEARCH_ROWS = 10
+_YEAR_HEADER = re.compile(r"(\d{4})年?度?(?:数值|实际值|完成值|实际)?")
+
+
+def year_header(header: str) -> int | None:
+    """The year a column of the wide layout stands for (2023, 2023年, 2023年度, 2023年实际值), else None."""
+    match = _YEAR_HEADER.fullmatch(fold(header))
+    if match is None or not 1900 <= int(match[1]) <= 2200:
+        return None
+    return int(match[1])
+
+
+def looks_like_header(cells: list[str]) -> bool:
+    """True for a row that names the columns: two known headers, or one and year columns (地区,2023年,2024年)."""
+    roles = {header_role(text) for text in cells if text} - {None}
+    years = any(year_header(text) is not None for text in cells if text)
+    return len(roles) + int(years) >= 2
+
+
+# Periods as county staff write them, before monitor.core.periods.parse_period reads the canonical label.
+_CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_MONTHS = {name: n for n, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")], start=1) for name in names}
+_YEAR = re.compile(r"(\d{4})年?度?")
+_QUARTER = re.compile(r"(\d{4})年?度?(?:第?([一二三四1-4])季度?|q([1-4]))")
+_MONTH = re.compile(r"(\d{4})(?:年(\d{1,2})月份?|[-/.](\d{1,2})(?:[-/.]\d{1,2})?|(\d{2}))")
+_MONTH_NAME = re.compile(r"([a-z]+)[-/.,]?(\d{2}|\d{4})")
+_NAME_MONTH = re.compile(r"(\d{4})[-/.,]?([a-z]+)")  # not 25-Jan: Excel's d-mmm, a day
+
+
+def period_label(text: str) -> str:
+    """The canonical label (2025, 2025Q2, 2025-06) of a period as people write it: 2025年, 2025年度,
+    2025年第二季度, 2025年二季度, 2025年Q2, 2025年6月, 2025/6, 2025-06-30 (a date: its month), 202506, Jan-25,
+    Jan-2025 and 2025-Jan (not 25-Jan, which Excel writes for a day). Anything else is returned folded, for parse_period to refuse."""
+    key = fold(text)
+    if (match := _YEAR.fullmatch(key)) is not None:
+        return match[1]
+    if (match := _QUARTER.fullmatch(key)) is not None:
+        return f"{match[1]}Q{_CN_NUMBERS[match[2] or match[3]]}"
+    if (match := _MONTH.fullmatch(key)) is not None:
+        month = match[2] or match[3] or match[4]
+        return f"{match[1]}-{int(month):02d}"
+    for pattern, order in ((_MONTH_NAME, (1, 2)), (_NAME_MONTH, (2, 1))):
+        match = pattern.fullmatch(key)
+        if match is not None and match[order[0]] in _MONTHS:
+            year = match[order[1]]
+            year = f"20{year}" if len(year) == 2 else year
+            return f"{year}-{_MONTHS[match[order[0]]]:02d}"
+    return key
+
+
+def period_words(label: str) -> str:
+    """A canonical period label as the template and messages write it: 2025年, 2025年第二季度, 2025年6月."""
+    if len(label) == 4:
+        return f"{label}年"
+    if "Q" in label:
+        return f"{label[:4]}年第{'一二三四'[int(label[-1]) - 1]}季度"
+    return f"{label[:4]}年{int(label[5:])}月"

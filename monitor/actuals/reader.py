@@ -11,7 +11,7 @@ import os
 import re
 import zipfile
 from collections.abc import Generator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
@@ -27,7 +27,7 @@ from monitor.actuals.limits import (
     RATIO_FLOOR_BYTES,
     megabytes,
 )
-from monitor.actuals.normalise import fold, header_role
+from monitor.actuals.normalise import HEADER_SEARCH_ROWS, fold, header_role, looks_like_header
 from monitor.errors import DataError, Problem
 
 CSV_SUFFIXES = (".csv",)
@@ -48,6 +48,8 @@ class RawRow:
     number: int
     cells: dict[str, str]
     extra: tuple[str, ...] = ()  # non-empty cells under no header (e.g. a CSV number split at its comma)
+    shown: dict[str, str] = field(default_factory=dict)  # a header the file does not have → the column it came
+    # from (monitor.actuals.layout: the 期间 and 数值 of a wide row are its year column, e.g. 2024年)
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,17 @@ def read_table(path: Path, *, name: str | None = None) -> RawTable:
     name = name or path.name
     suffix = path.suffix.lower()
     if suffix == ".xls":
-        _refuse(name, "Excel 97-2003 (.xls) files are not read", "the file saved as .xlsx (Excel Workbook)")
+        _refuse(name, "这是 Excel 97-2003 格式（.xls）的文件，系统不读取", "另存为 .xlsx（Excel 工作簿）后的文件")
     if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
-        _refuse(name, f"unknown file type {path.suffix or '(no extension)'!r}", "a .csv, .xlsx or .xlsm file")
+        _refuse(name, f"不认识的文件类型“{path.suffix or '（无扩展名）'}”", "扩展名为 .csv、.xlsx 或 .xlsm 的文件")
     data = _read_bytes(name, path)
     if not data.strip():
-        _refuse(name, "the file is empty", "a header row and data rows")
+        _refuse(name, "文件是空的", "一行列名和若干数据行")
     if data.startswith(_OLE_MAGIC):
-        _refuse(name, "this is an Excel 97-2003 (.xls) file whatever its name", "the file saved as .xlsx")
+        _refuse(name, "文件实际是 Excel 97-2003 格式（.xls），与扩展名不符", "另存为 .xlsx（Excel 工作簿）后的文件")
     if suffix in CSV_SUFFIXES:
         if data.startswith(_ZIP_MAGIC):
-            _refuse(name, "this is an Excel workbook, not CSV text", "the file named .xlsx, or saved as CSV")
+            _refuse(name, "文件实际是 Excel 工作簿，不是 CSV 文本", "把扩展名改为 .xlsx，或在 Excel 中另存为 CSV")
         lines = _csv_lines(name, data)
     else:
         lines = _xlsx_lines(name, data)
@@ -99,7 +101,7 @@ def _read_bytes(name: str, path: Path) -> bytes:
                 data = handle.read(MAX_FILE_BYTES + 1)
                 size = max(size, len(data))
     except OSError as exc:
-        _refuse(name, f"cannot read the file: {exc.strerror or exc}")
+        _refuse(name, f"无法读取文件（{exc.strerror or type(exc).__name__}）")
     if size > MAX_FILE_BYTES:
         _refuse(name, f"文件有 {megabytes(size)} MB，超过上限 {megabytes(MAX_FILE_BYTES)} MB，{_SPLIT}",
                 f"不超过 {megabytes(MAX_FILE_BYTES)} MB 的文件")
@@ -111,35 +113,65 @@ def _refuse(name: str, message: str, expected: str | None = None, row: int | Non
 
 
 def _table(name: str, sha256: str, lines: Iterable[tuple[int, list[str]]]) -> RawTable:
-    """Header from the first non-empty line; each later non-empty line becomes a RawRow. Refuses the file at the
-    first line over a limit (monitor.actuals.limits): too many rows, or a cell too long (the readers check the
-    columns)."""
-    rows: list[RawRow] = []
-    header: list[str] | None = None
-    header_row = 1
-    positions: list[tuple[int, str]] = []
-    named: set[int] = set()
+    """The header row, then each later non-empty line as a RawRow. The header is the first of the first
+    HEADER_SEARCH_ROWS non-empty lines that looks like one (normalise.looks_like_header), so title rows above it
+    are skipped; when none does, the first non-empty line (and the validator names the columns it lacks). Refuses
+    the file at the first line over a limit (monitor.actuals.limits): too many rows, or a cell too long (the
+    readers check the columns)."""
+    table = _Builder(name)
+    pending: list[tuple[int, list[str]]] = []  # non-empty lines before the header is found
     for number, cells in lines:
         if not any(cells):
             continue
         if max(map(len, cells)) > MAX_CELL_CHARS:
-            _cell_too_long(name, number, cells, dict(positions) if header is not None else None)
-        if header is None:
-            header_row = number
-            positions = [(i, text) for i, text in enumerate(cells) if text]
-            header = [text for _, text in positions]
-            named = {i for i, _ in positions}
-            _check_header(name, header, number)
-            continue
-        if len(rows) == MAX_ROWS:
-            _refuse(name, f"数据超过 {MAX_ROWS} 行（上限 {MAX_ROWS} 行），{_SPLIT}",
+            _cell_too_long(name, number, cells, table.named())
+        if table.header is not None:
+            table.add(number, cells)
+        elif looks_like_header(cells):
+            table.start(number, cells)
+        else:
+            pending.append((number, cells))
+            if len(pending) == HEADER_SEARCH_ROWS:
+                table.start(*pending[0])
+                for line in pending[1:]:
+                    table.add(*line)
+    if table.header is None and pending:
+        table.start(*pending[0])
+        for line in pending[1:]:
+            table.add(*line)
+    if table.header is None:
+        _refuse(name, "文件没有列名行", "第一行写列名，如 地区,指标,期间,数值")
+    return RawTable(name, sha256, table.header, table.rows, table.header_row)
+
+
+class _Builder:
+    """The header and rows of a table being read."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.header: list[str] | None = None
+        self.header_row = 1
+        self.positions: list[tuple[int, str]] = []
+        self.rows: list[RawRow] = []
+        self._named: set[int] = set()
+
+    def named(self) -> dict[int, str] | None:
+        return dict(self.positions) if self.header is not None else None
+
+    def start(self, number: int, cells: list[str]) -> None:
+        self.header_row = number
+        self.positions = [(i, text) for i, text in enumerate(cells) if text]
+        self.header = [text for _, text in self.positions]
+        self._named = {i for i, _ in self.positions}
+        _check_header(self.name, self.header, number)
+
+    def add(self, number: int, cells: list[str]) -> None:
+        if len(self.rows) == MAX_ROWS:
+            _refuse(self.name, f"数据超过 {MAX_ROWS} 行（上限 {MAX_ROWS} 行），{_SPLIT}",
                     f"不超过 {MAX_ROWS} 行数据的文件", row=number)
-        values = {text: (cells[i] if i < len(cells) else "") for i, text in positions}
-        extra = tuple(text for i, text in enumerate(cells) if text and i not in named)
-        rows.append(RawRow(number, values, extra))
-    if header is None:
-        _refuse(name, "the file has no header row", "a first row naming the columns, e.g. 地区,指标,期间,数值")
-    return RawTable(name, sha256, header, rows, header_row)
+        values = {text: (cells[i] if i < len(cells) else "") for i, text in self.positions}
+        extra = tuple(text for i, text in enumerate(cells) if text and i not in self._named)
+        self.rows.append(RawRow(number, values, extra))
 
 
 def _check_width(name: str, number: int, width: int) -> None:
@@ -160,7 +192,7 @@ def _check_header(name: str, header: list[str], number: int) -> None:
     seen: set[str] = set()
     for text in header:
         if text in seen:
-            _refuse(name, f"the header names the column {text!r} twice", "each column name once", row=number)
+            _refuse(name, f"列名“{text}”出现了两次", "每个列名只写一次", row=number)
         seen.add(text)
 
 
@@ -182,7 +214,8 @@ def _csv_lines(name: str, data: bytes) -> Generator[tuple[int, list[str]], None,
         if "field larger than field limit" in str(exc):  # csv's own limit (128 KiB), far above ours
             message = f"单元格超过 {csv.field_size_limit()} 个字符（上限 {MAX_CELL_CHARS} 个），不像是报送的数值或说明"
             _refuse(name, message, f"不超过 {MAX_CELL_CHARS} 个字符的单元格；引号须成对", row=start)
-        _refuse(name, f"not readable as CSV near line {reader.line_num}: {exc}", row=reader.line_num)
+        _refuse(name, f"第 {reader.line_num} 行附近无法按 CSV 读取，可能是引号不成对", "引号成对的 CSV 文本，或 .xlsx 文件",
+                row=reader.line_num)
 
 
 def _decode(name: str, data: bytes) -> str:
@@ -196,7 +229,7 @@ def _decode(name: str, data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    _refuse(name, "the text is neither UTF-8 nor GB18030", "the file saved as 'CSV UTF-8' or as .xlsx")
+    _refuse(name, "文本既不是 UTF-8 也不是 GB18030 编码", "另存为“CSV UTF-8”或 .xlsx 的文件")
 
 
 def _delimiter(text: str) -> str:
@@ -225,16 +258,15 @@ def _xlsx_lines(name: str, data: bytes) -> Generator[tuple[int, list[str]], None
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of the parser on a submitted file is the file's
-        message = f"not a readable Excel workbook ({type(exc).__name__})"
-        _refuse(name, message, "an .xlsx file saved by Excel or WPS")
+        _refuse(name, f"不是能读取的 Excel 工作簿（{type(exc).__name__}），文件可能已损坏", _RESAVE)
     try:
         sheets = book.worksheets
         wanted = {fold(s) for s in SHEET_NAMES}
         sheet = next((s for s in sheets if fold(s.title) in wanted), sheets[0] if sheets else None)
         if sheet is None:
-            _refuse(name, "the workbook has no worksheet")
+            _refuse(name, "工作簿中没有工作表", _RESAVE)
         sheet.reset_dimensions()  # some writers record a wrong used range; read every row instead
-        period_columns: set[int] | None = None  # known once the header row is read
+        period_columns: set[int] | None = None  # known once a row that looks like the header is read
         for number, row in _parsed(name, sheet.iter_rows()):
             if number > EXCEL_MAX_ROW:
                 _refuse(name, f"工作表的行号超出 Excel 的最后一行 {EXCEL_MAX_ROW}，文件已损坏或不是 Excel 保存的",
@@ -247,7 +279,7 @@ def _xlsx_lines(name: str, data: bytes) -> Generator[tuple[int, list[str]], None
                 raise
             except Exception as exc:  # noqa: BLE001 - a cell openpyxl cannot describe (a style it lacks, a huge int)
                 _refuse(name, f"这一行有无法读取的单元格（{type(exc).__name__}），文件可能已损坏", _RESAVE, row=number)
-            if period_columns is None and any(texts):
+            if period_columns is None and looks_like_header(texts):
                 period_columns = {i for i, text in enumerate(texts) if header_role(text) == "period"}
             yield number, texts
     finally:
@@ -262,7 +294,7 @@ def _check_archive(name: str, data: bytes) -> None:
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged zip directory
-        _refuse(name, f"not a readable Excel workbook ({type(exc).__name__})", "an .xlsx file saved by Excel or WPS")
+        _refuse(name, f"不是能读取的 Excel 工作簿（{type(exc).__name__}），文件可能已损坏", _RESAVE)
     unpacked = sum(m.file_size for m in members)
     if unpacked > MAX_UNPACKED_BYTES:
         _refuse(name, f"文件解压后有 {megabytes(unpacked)} MB，超过上限 {megabytes(MAX_UNPACKED_BYTES)} MB，{_SPLIT}",

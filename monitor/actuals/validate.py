@@ -11,21 +11,25 @@ from typing import TypeVar
 import pandas as pd
 
 from monitor.actuals.catalogue import Catalogue, IndicatorRef, RegionRef
+from monitor.actuals.cells import Cells, printed_name
+from monitor.actuals.kinds import RATES, check_basis, check_rate
+from monitor.actuals.layout import is_wide, long_form, region_of_file
 from monitor.actuals.normalise import (
     HEADER_ALIASES,
     REQUIRED_ROLES,
-    basis_is_cumulative,
     convert,
     header_role,
     is_percent_sign,
     is_percent_unit,
     parse_number,
+    period_label,
+    period_words,
     same_unit,
     unit_key,
 )
-from monitor.actuals.reader import RawRow, RawTable
+from monitor.actuals.reader import RawTable
 from monitor.core import columns as c
-from monitor.core.periods import ANNUAL, Period, parse_period
+from monitor.core.periods import Period, parse_period
 from monitor.errors import DataError, Problem
 
 ORIGINAL_VALUE = "original_value"
@@ -39,7 +43,10 @@ COLUMNS = [
     c.REGION_CODE, c.INDICATOR_ID, c.PERIOD, c.FREQ, c.PERIOD_END, c.VALUE, c.UNIT, CUMULATIVE,
     ORIGINAL_VALUE, ORIGINAL_UNIT, SOURCE, c.NOTE, SUBMITTED_BY, ROW,
 ]
-_PERIOD_FORMS = "a year, quarter or month such as 2023, 2023Q2 or 2023-06"
+_PERIOD_FORMS = "年度、季度或月份，如 2023、2023年、2023年第二季度、2023Q2、2023年6月或 2023-06"
+# What each role of a column is called in messages.
+ROLE_WORDS = {"region": "地区", "indicator": "指标", "period": "期间", "value": "数值", "unit": "单位",
+              "source": "来源", "note": "备注", "submitted_by": "报送人", "basis": "口径"}
 _MAX_LISTED_REGIONS = 10
 _AMBIGUOUS_MONTH = re.compile(r"\d{4}\.1")  # January as typed, but also October: Excel shows 2023.10 as 2023.1
 # 'Did you mean' hints are worked out for this many different unknown indicator labels of a file, no more: each is a
@@ -47,56 +54,83 @@ _AMBIGUOUS_MONTH = re.compile(r"\d{4}\.1")  # January as typed, but also October
 # took two minutes to refuse. Later rows still get their problem, without a hint.
 MAX_HINTED_LABELS = 1000
 
-# The kinds whose rows are rates: each year's growth rate (8.1 = 增长8.1%) or decline (3.1 = 下降3.1%), in %.
-_RATES = {"yearly_rate": "各年增长率", "reduction": "各年降低率"}
-# How the 口径 messages name the kind of an indicator that does not take a restated cumulative figure.
-_KIND_WORDS = {
-    "level": "水平值指标（kind: level，报送期末水平）",
-    "cumulative": "期内累计指标（kind: cumulative，报送各期发生量，由系统逐期累加）",
-    "growth_rate": "年均增长指标（kind: growth_rate，报送水平值，由系统计算增长）",
-    "yearly_rate": "各年增长率指标（kind: yearly_rate，报送各年增长率，由系统平均）",
-    "reduction": "累计降低指标（kind: reduction）",
-}
-_BASIS_VALUES = "留空、当年或本年（该期自身的数值），或累计（规划期初以来的累计数）"
-_CUMULATIVE_KINDS = (
-    "口径留空或填当年、本年。只有累计降低指标（kind: reduction）接受累计：其目标就是规划期初以来的累计降低率，"
-    "统计部门重述的累计降幅（如“2021—2023年累计下降6.2%”）可直接对照；其他指标按各期自身的数值计算，"
-    "累计数会被当作当期值"
-)
-_CUMULATIVE_PERIOD = "年度期间：累计数记在累计区间的最后一年，如“2021—2023年累计下降6.2%”填期间2023、数值6.2、口径累计"
+@dataclass(frozen=True)
+class Checked:
+    """The rows of a file to store (columns: COLUMNS) and the numbers of its rows left blank (no value)."""
+
+    rows: pd.DataFrame
+    blank: tuple[int, ...] = ()
 
 
-def validate(table: RawTable, catalogue: Catalogue, *, submitted_by: str | None = None) -> pd.DataFrame:
+def validate(table: RawTable, catalogue: Catalogue, *, submitted_by: str | None = None,
+             region: RegionRef | None = None) -> pd.DataFrame:
     """The rows of ``table`` in plan units (columns: COLUMNS), or one DataError listing every bad row."""
+    return check(table, catalogue, submitted_by=submitted_by, region=region).rows
+
+
+def check(table: RawTable, catalogue: Catalogue, *, submitted_by: str | None = None,
+          region: RegionRef | None = None) -> Checked:
+    """Every row of ``table`` checked; rows with an empty value are left out as blank (a template's rows the
+    county did not fill in, blank year cells of the wide layout). A DataError lists every bad row at once, and
+    refuses a file with no value at all. ``region`` is the county of a file without a region column (else its
+    name must say it, e.g. 城口县_2025.xlsx); with a region column, every row must name it."""
+    blank: list[int] = []
+    if is_wide(table):
+        table, blank = long_form(table)
     headers = _roles(table)
-    if not table.rows:
-        problem = Problem(table.file, None, None, "no data rows under the header", "at least one data row")
-        raise DataError(f"{table.file}: no data rows; nothing was imported", [problem])
+    if "region" not in headers:
+        region = region or _region_of_file(table, catalogue)
+    if not table.rows and not blank:
+        problem = Problem(table.file, None, None, "列名行下面没有数据行", "至少一行数据")
+        raise DataError(f"{table.file}：没有数据行，未导入任何数据", [problem])
     records: list[dict] = []
     problems: list[Problem] = []
     first_row: dict[tuple[str, str, str], int] = {}
     hints = _Hints(catalogue)
     for raw in table.rows:
-        record, found = _check_row(raw, headers, catalogue, hints, table.file)
+        row = Cells(raw, headers, table.file)
+        if not row.get("value").strip():
+            blank.append(raw.number)
+            continue
+        record, found = _check_row(row, catalogue, hints, region)
         if record is not None:
             key = (record[c.REGION_CODE], record[c.INDICATOR_ID], record[c.PERIOD])
             earlier = first_row.setdefault(key, raw.number)
             if earlier != raw.number:
-                found.append(Problem(
-                    table.file, raw.number, " × ".join(headers[r][0] for r in ("region", "indicator", "period")),
-                    f"{key[0]} × {key[1]} × {key[2]} is already given in row {earlier}",
-                    "each region × indicator × period once per file",
-                ))
+                roles = [r for r in ("region", "indicator", "period") if r in headers]
+                found.append(row.problem(
+                    " × ".join(row.shown(headers[r][0]) for r in roles),
+                    f"{record.pop(_NAMES)}已在第 {earlier} 行填写过", "同一地区、指标、期间在一个文件中只填一次"))
         if found:
             problems.extend(found)
         elif record is not None:
+            record.pop(_NAMES, None)
             record[SUBMITTED_BY] = record[SUBMITTED_BY] or submitted_by
             records.append(record)
     if problems:
         refused = len({p.row for p in problems})
-        summary = f"{table.file}: {refused} of {len(table.rows)} rows refused; nothing was imported"
+        total = len({raw.number for raw in table.rows} - set(blank))
+        summary = f"{table.file}：{total} 行数据中有 {refused} 行有错，整个文件未导入"
         raise DataError(summary, problems)
-    return _frame(records)
+    if not records:
+        column = "、".join(f"“{h}”" for h in headers.get("value", [])) or "数值"
+        message = f"{len(blank)} 行都没有填写数值（{column}列为空），没有可导入的数据"
+        problem = Problem(table.file, None, None, message, "在数值列填写报送的数值后再报送；不需要报送的行可以留空")
+        raise DataError(f"{table.file}：没有填写任何数值，未导入任何数据", [problem])
+    return Checked(_frame(records), tuple(sorted(blank)))
+
+
+def _region_of_file(table: RawTable, catalogue: Catalogue) -> RegionRef:
+    """The region a file without a region column is for, from its name; a DataError when the name does not say."""
+    found = region_of_file(table.file, catalogue)
+    if len(found) == 1:
+        return found[0]
+    names = "、".join(ref.name for ref in found)
+    message = (f"文件没有“地区”列，文件名中有多个地区（{names}），无法判断是哪个地区的数据" if found else
+               "文件没有“地区”列，文件名中也没有地区名称，无法判断是哪个地区的数据")
+    expected = "加一列“地区”，或在文件名中写明地区，如 城口县_2025年.xlsx（命令行导入时也可用 --region 指定）"
+    raise DataError(f"{table.file}：不知道是哪个地区的数据，未导入任何数据",
+                    [Problem(table.file, table.header_row, None, message, expected)])
 
 
 _Ref = TypeVar("_Ref", RegionRef, IndicatorRef)
@@ -107,51 +141,24 @@ def _roles(table: RawTable) -> dict[str, list[str]]:
     """Role → headers as written; one Problem per missing required column or per other role named twice."""
     headers: dict[str, list[str]] = {}
     problems: list[Problem] = []
-    found = ", ".join(table.header)
+    found = "、".join(table.header)
     for text in table.header:
         role = header_role(text)
         if role is None:
             continue
         if role in headers and role not in _MAY_REPEAT:
             problems.append(Problem(table.file, table.header_row, text,
-                                    f"columns {headers[role][0]!r} and {text!r} both give the {role}",
-                                    "one of them only"))
+                                    f"“{headers[role][0]}”和“{text}”两列都是{ROLE_WORDS[role]}", "只保留其中一列"))
             continue
         headers.setdefault(role, []).append(text)
     for role in REQUIRED_ROLES:
-        if role not in headers:
-            names = ", ".join(HEADER_ALIASES[role])
-            message = f"no {role} column (headers found: {found})"
-            problems.append(Problem(table.file, table.header_row, None, message, f"a column named one of {names}"))
+        if role not in headers and role != "region":  # without a region column, --region or the file name says it
+            names = "、".join(HEADER_ALIASES[role])
+            message = f"缺少“{ROLE_WORDS[role]}”列（找到的列名：{found}）"
+            problems.append(Problem(table.file, table.header_row, None, message, f"列名为 {names} 之一的列"))
     if problems:
-        raise DataError(f"{table.file}: the header row is not usable; nothing was imported", problems)
+        raise DataError(f"{table.file}：列名行不可用，未导入任何数据", problems)
     return headers
-
-
-@dataclass(frozen=True)
-class _Cells:
-    """A row's cells by role, with the headers they came from, for messages."""
-
-    raw: RawRow
-    headers: dict[str, list[str]]
-    file: str
-
-    def header(self, role: str) -> str | None:
-        return self.headers[role][0] if role in self.headers else None
-
-    def get(self, role: str) -> str:
-        header = self.header(role)
-        return self.raw.cells.get(header, "") if header else ""
-
-    def given(self, role: str) -> list[tuple[str, str]]:
-        """(header, text) of every non-empty cell of a role that may have several columns."""
-        return [(h, self.raw.cells[h]) for h in self.headers.get(role, []) if self.raw.cells.get(h)]
-
-    def problem(self, header: str | None, message: str, expected: str | None = None) -> Problem:
-        return Problem(self.file, self.raw.number, header, message, expected)
-
-    def problem_in(self, role: str, message: str, expected: str | None = None) -> Problem:
-        return self.problem(self.header(role), message, expected)
 
 
 class _Hints:
@@ -170,17 +177,21 @@ class _Hints:
         return self.found[key]
 
 
+_NAMES = "_names"  # a record's region, indicator and period in words, for the message of a repeated row
+
+
 def _check_row(
-    raw: RawRow, headers: dict[str, list[str]], catalogue: Catalogue, hints: _Hints, file: str
+    row: Cells, catalogue: Catalogue, hints: _Hints, file_region: RegionRef | None
 ) -> tuple[dict | None, list[Problem]]:
-    """The row as a record (None if its key cannot be read) and every problem found in it."""
-    row = _Cells(raw, headers, file)
+    """The row as a record (None if its key cannot be read) and every problem found in it. ``file_region``: the
+    region of the whole file (--region, or the file's name when it has no region column)."""
+    raw = row.raw
     problems: list[Problem] = []
     if raw.extra:
-        cells = ", ".join(map(repr, raw.extra))
-        expected = 'every cell under a named column; in CSV, quote numbers with commas: "1,234.5"'
-        problems.append(row.problem(None, f"cells outside the named columns: {cells}", expected))
-    region = _region(row, catalogue, problems)
+        cells = "、".join(f"“{text}”" for text in raw.extra)
+        expected = '每个单元格都在有列名的列中；CSV 中带千分位逗号的数要加引号，如 "1,234.5"'
+        problems.append(row.problem(None, f"有单元格不在任何列名下：{cells}", expected))
+    region = _region(row, catalogue, file_region, problems)
     indicator = _indicator(row, region, catalogue, hints, problems)
     period = _period(row, problems)
     # What a row may say depends on the indicator's kind in the plan in force for its period (IndicatorRef.kinds_in:
@@ -189,8 +200,8 @@ def _check_row(
     # if any of them makes it a rate, and 累计 only if all of them make it a reduction.
     kinds = indicator.kinds_in(period.year if period else None) if indicator else frozenset()
     value, unit = _value(row, indicator, period, kinds, problems)
-    not_a_year = _rate(row, indicator, period, kinds, value, problems)
-    cumulative = _basis(row, indicator, period, kinds, not_a_year, problems)
+    not_a_year = check_rate(row, indicator, period, kinds, value, problems)
+    cumulative = check_basis(row, indicator, period, kinds, not_a_year, problems)
     if indicator is None or period is None:
         return None, problems
     return {
@@ -208,35 +219,47 @@ def _check_row(
         c.NOTE: row.get("note") or None,
         SUBMITTED_BY: row.get("submitted_by") or None,
         ROW: raw.number,
+        _NAMES: f"{indicator.region_name} {printed_name(indicator, period)} {period_words(period.label)}",
     }, problems
 
 
-def _region(row: _Cells, catalogue: Catalogue, problems: list[Problem]) -> RegionRef | None:
+def _region(row: Cells, catalogue: Catalogue, file_region: RegionRef | None,
+            problems: list[Problem]) -> RegionRef | None:
+    if "region" not in row.headers:
+        return file_region
     given = row.given("region")
     if not given:
-        problems.append(row.problem_in("region", "the region is empty", _regions_expected(catalogue)))
+        if file_region is not None:
+            return file_region
+        problems.append(row.problem_in("region", "地区为空", _regions_expected(catalogue)))
         return None
     found: dict[str, RegionRef | None] = {}
     for header, text in given:
         found[header] = catalogue.region(text)
         if found[header] is None:
-            problems.append(row.problem(header, f"unknown region {text!r}", _regions_expected(catalogue)))
-    return _agreed(row, given, found, lambda ref: ref.code, "regions", problems)
+            problems.append(row.problem(header, f"不认识的地区“{text}”", _regions_expected(catalogue)))
+    region = _agreed(row, given, found, lambda ref: ref.code, "地区", problems)
+    if region is not None and file_region is not None and region.code != file_region.code:
+        header, text = given[0]
+        problems.append(row.problem(header, f"地区“{text}”与指定的地区“{file_region.name}”不一致",
+                                    f"{file_region.name}的数据；其他地区的数据请另行导入"))
+        return None
+    return region
 
 
 def _regions_expected(catalogue: Catalogue) -> str:
     """What a region cell may say, listing the first regions of the plans (written only for a problem)."""
-    shown = [f"{r.code} {r.name}" for r in catalogue.regions]
-    expected = "a region code or name of a plan: " + ", ".join(shown[:_MAX_LISTED_REGIONS])
-    return expected + (", …" if len(shown) > _MAX_LISTED_REGIONS else "")
+    shown = [f"{r.name}（{r.code}）" for r in catalogue.regions]
+    expected = "规划中的地区名称或代码：" + "、".join(shown[:_MAX_LISTED_REGIONS])
+    return expected + ("等" if len(shown) > _MAX_LISTED_REGIONS else "")
 
 
 def _indicator(
-    row: _Cells, region: RegionRef | None, catalogue: Catalogue, hints: _Hints, problems: list[Problem]
+    row: Cells, region: RegionRef | None, catalogue: Catalogue, hints: _Hints, problems: list[Problem]
 ) -> IndicatorRef | None:
     given = row.given("indicator")
     if not given:
-        problems.append(row.problem_in("indicator", "the indicator is empty", "an indicator id, name or alias"))
+        problems.append(row.problem_in("indicator", "指标为空", "规划中印制的指标名称、别名或指标 ID"))
         return None
     if region is None:
         return None
@@ -244,15 +267,21 @@ def _indicator(
     for header, label in given:
         found[header] = catalogue.indicator(region.code, label)
         if found[header] is None:
-            similar = hints(region.code, label)
-            hint = "; did you mean " + " or ".join(repr(h) for h in similar) if similar else ""
-            problems.append(row.problem(header, f"unknown indicator {label!r} for {region.name}",
-                                        f"an indicator id, name or alias from {region.name}'s plans{hint}"))
-    return _agreed(row, given, found, lambda ref: ref.indicator_id, "indicators", problems)
+            similar = _printed(catalogue, region.code, hints(region.code, label))
+            hint = "；是否指：" + "、".join(f"“{h}”" for h in similar) if similar else ""
+            problems.append(row.problem(header, f"{region.name}的规划中没有指标“{label}”",
+                                        f"{region.name}规划中印制的指标名称、别名或指标 ID{hint}"))
+    return _agreed(row, given, found, lambda ref: ref.indicator_id, "指标", problems)
+
+
+def _printed(catalogue: Catalogue, region_code: str, labels: list[str]) -> list[str]:
+    """The printed names of the indicators ``labels`` name (a hint shows the name, not an id)."""
+    names = [ref.name for label in labels if (ref := catalogue.indicator(region_code, label)) is not None]
+    return list(dict.fromkeys(names))
 
 
 def _agreed(
-    row: _Cells,
+    row: Cells,
     given: list[tuple[str, str]],
     found: dict[str, _Ref | None],
     key: Callable[[_Ref], str],
@@ -263,59 +292,64 @@ def _agreed(
     if any(ref is None for ref in found.values()):
         return None
     if len({key(ref) for ref in found.values()}) > 1:
-        said = " but ".join(f"{header} says {text!r}" for header, text in given)
-        message = f"the columns name different {what}: {said}"
-        problems.append(row.problem(" / ".join(h for h, _ in given), message, "columns that agree, or one of them"))
+        said = "，".join(f"“{header}”列为“{text}”" for header, text in given)
+        message = f"各列所指的{what}不一致：{said}"
+        problems.append(row.problem(" / ".join(h for h, _ in given), message, "各列一致，或只保留其中一列"))
         return None
     return next(iter(found.values()))
 
 
-def _period(row: _Cells, problems: list[Problem]) -> Period | None:
+def _period(row: Cells, problems: list[Problem]) -> Period | None:
     text = row.get("period")
     if not text:
-        problems.append(row.problem_in("period", "the period is empty", _PERIOD_FORMS))
+        problems.append(row.problem_in("period", "期间为空", _PERIOD_FORMS))
         return None
     if _AMBIGUOUS_MONTH.fullmatch(text):
         year = text[:4]
-        message = f"{text!r} may mean {year}-01 or {year}-10 (a number cell shows {year}.10 as {text})"
-        problems.append(row.problem_in("period", message, f"{year}-01 or {year}-10"))
+        message = f"“{text}”可能是 {year} 年 1 月，也可能是 10 月（数字单元格会把 {year}.10 显示为 {text}）"
+        problems.append(row.problem_in("period", message, f"{year}年1月 或 {year}年10月"))
         return None
     try:
-        return parse_period(text)
+        return parse_period(period_label(text))
     except ValueError as exc:
-        reason = "" if str(exc).startswith("not a period") else f": {exc}"
-        problems.append(row.problem_in("period", f"{text!r} is not a period{reason}", _PERIOD_FORMS))
+        out_of_range = _OUT_OF_RANGE.match(str(exc))
+        reason = f"（{_RANGE_WORDS[out_of_range[1]]} {out_of_range[2]} 超出范围）" if out_of_range else ""
+        problems.append(row.problem_in("period", f"“{text}”不是可识别的期间{reason}", _PERIOD_FORMS))
         return None
+
+
+_OUT_OF_RANGE = re.compile(r"(year|month) (\d+) is out of range")  # monitor.core.periods.parse_period's words
+_RANGE_WORDS = {"year": "年份", "month": "月份"}
 
 
 def _value(
-    row: _Cells, indicator: IndicatorRef | None, period: Period | None, kinds: frozenset[str], problems: list[Problem]
+    row: Cells, indicator: IndicatorRef | None, period: Period | None, kinds: frozenset[str], problems: list[Problem]
 ) -> tuple[float | None, str | None]:
     """The value in the indicator's unit, and the unit it was written in (unit column, else its % or ‰)."""
     text, unit_text = row.get("value"), row.get("unit")
     try:
         number = parse_number(text)
     except ValueError as exc:
-        problems.append(row.problem_in("value", str(exc), "a number such as 1234.5, 1,234.5 or 12.5%"))
+        problems.append(row.problem_in("value", str(exc), "数值，如 1234.5、1,234.5 或 12.5%"))
         return None, unit_text or None
     written = unit_text or number.suffix
     if number.suffix and unit_text and not same_unit(number.suffix, unit_text):
-        problems.append(row.problem_in("value", f"{text!r} is written in {number.suffix} but the unit column says "
-                                    f"{unit_text!r}", "the same unit in both, or the unit in one place"))
+        problems.append(row.problem_in("value", f"数值“{text}”带有 {number.suffix}，但单位列为“{unit_text}”",
+                                       "两处单位一致，或只在一处写单位"))
         return None, written
     if indicator is None:
         return None, written
-    rates = [_RATES[kind] for kind in sorted(kinds & _RATES.keys())]
+    rates = [RATES[kind] for kind in sorted(kinds & RATES.keys())]
     if rates and written is not None and not is_percent_sign(written):
         # a rate is in %: not ‰, and not 个百分点 (the difference of two percentages, not a rate of change)
         why = "（个百分点是两个百分比之差，不是增长率或降低率）" if unit_key(written) in ("个百分点", "百分点") else ""
-        message = f"{_name(indicator, period)}报送{'、'.join(rates)}，单位须为%，不能是 {written!r}{why}"
+        message = f"{printed_name(indicator, period)}报送{'、'.join(rates)}，单位须为%，不能是“{written}”{why}"
         problems.append(row.problem_in("unit" if unit_text else "value", message,
                                        "以%为单位的数值，如 8.1 或 8.1%（单位可留空）"))
         return None, written
     if number.suffix and not is_percent_unit(indicator.unit):
-        message = f"{text!r} has a {number.suffix} sign but {indicator.indicator_id} is measured in {indicator.unit}"
-        problems.append(row.problem_in("value", message, f"a number in {indicator.unit}"))
+        message = f"数值“{text}”带有 {number.suffix} 号，但{printed_name(indicator, period)}的单位是“{indicator.unit}”"
+        problems.append(row.problem_in("value", message, f"以“{indicator.unit}”为单位的数值（不带 {number.suffix} 号）"))
         return None, written
     if written is None:
         return number.value, None
@@ -323,80 +357,15 @@ def _value(
         converted = convert(number.value, written, indicator.unit)
     except ValueError as exc:
         field = "unit" if unit_text else "value"
-        message = (f"unit {written!r} does not convert to {indicator.unit!r}, the unit of {indicator.indicator_id}"
-                   f" ({exc})")
-        problems.append(row.problem_in(field, message, f"a value in {indicator.unit}"))
+        message = f"{exc}（{printed_name(indicator, period)}的单位是“{indicator.unit}”）"
+        problems.append(row.problem_in(field, message, f"以“{indicator.unit}”为单位的数值"))
         return None, written
     if not math.isfinite(converted):  # a value near the float limit, multiplied by 10^8 (亿元 → 元)
         shown = text if len(text) <= 24 else text[:24] + "…"
-        message = f"{shown!r}（{written}）换算为 {indicator.unit} 后超出了能计算的范围，不像是统计数值"
-        problems.append(row.problem_in("value", message, f"a value in {indicator.unit}"))
+        message = f"“{shown}”（{written}）换算为 {indicator.unit} 后超出了能计算的范围，不像是统计数值"
+        problems.append(row.problem_in("value", message, f"以“{indicator.unit}”为单位的数值"))
         return None, written
     return converted, written
-
-
-def _rate(
-    row: _Cells,
-    indicator: IndicatorRef | None,
-    period: Period | None,
-    kinds: frozenset[str],
-    value: float | None,
-    problems: list[Problem],
-) -> bool:
-    """Check a row of a rate indicator (yearly_rate, reduction): a possible rate, for a year. True when the period
-    was refused for not being a year."""
-    if indicator is None or not kinds & _RATES.keys():
-        return False
-    name = _name(indicator, period)
-    if value is not None:
-        text = row.get("value")
-        if "yearly_rate" in kinds and value <= -100:
-            message = f"{name}的增长率 {text!r} 不可能：增长率须大于 -100%（下降100%即降为零）"
-            problems.append(row.problem_in("value", message, "大于 -100 的增长率（%），如 8.1 表示增长8.1%"))
-        if "reduction" in kinds and value >= 100:
-            message = f"{name}的降低率 {text!r} 不可能：下降100%或更多即降到零或以下"
-            problems.append(row.problem_in("value", message,
-                                           "小于 100 的降低率（%），如 3.1 表示下降3.1%；上升时填负数，如 -1.2"))
-    if period is not None and period.freq != ANNUAL:
-        rates = "、".join(_RATES[kind] for kind in sorted(kinds & _RATES.keys()))
-        message = f"{name}按年报送{rates}，期间 {period.label} 不是年度"
-        problems.append(row.problem_in("period", message, "年度期间，如 2023"))
-        return True
-    return False
-
-
-def _basis(
-    row: _Cells,
-    indicator: IndicatorRef | None,
-    period: Period | None,
-    kinds: frozenset[str],
-    not_a_year: bool,
-    problems: list[Problem],
-) -> bool:
-    """True for a restated cumulative figure (口径 累计): only of a reduction indicator, only for a year."""
-    text = row.get("basis")
-    cumulative = basis_is_cumulative(text)
-    if cumulative is None:
-        problems.append(row.problem_in("basis", f"口径 {text!r} 无法识别", _BASIS_VALUES))
-        return False
-    if not cumulative:
-        return False
-    if indicator is not None and kinds != {"reduction"}:
-        words = "、".join(_KIND_WORDS[kind] for kind in sorted(kinds)) or "不是累计降低指标"
-        when = ""
-        if period is not None and len(indicator.kinds) > 1:  # its plans disagree on the kind: say whose it is
-            when = f"在 {period.year} 年适用的规划中"
-        message = f"口径为累计，但{_name(indicator, period)}{when}是{words}，不接受累计口径"
-        problems.append(row.problem_in("basis", message, _CUMULATIVE_KINDS))
-    if period is not None and period.freq != ANNUAL and not not_a_year:  # else refused already as a rate's period
-        field = " / ".join(h for h in (row.header("period"), row.header("basis")) if h)
-        problems.append(row.problem(field, f"口径为累计，但期间 {period.label} 不是年度", _CUMULATIVE_PERIOD))
-    return True
-
-
-def _name(indicator: IndicatorRef, period: Period | None) -> str:
-    """The indicator's name as printed by the plan in force for the period."""
-    return indicator.name_in(period.year if period else None)
 
 
 def _frame(records: list[dict]) -> pd.DataFrame:

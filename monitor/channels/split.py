@@ -4,11 +4,14 @@ Robots limit a message by bytes, not characters: WeCom markdown content to 4,096
 Feishu the whole JSON body to about 20,000 bytes. A Chinese character takes three bytes, so a 1,500-character
 report is already too long for WeCom.
 
-:func:`split_bodies` cuts ``text`` at line ends into bodies such that, for every part ``i`` of ``n``,
+:func:`split_bodies` cuts ``text`` between items where it can, else at line ends, into bodies such that, for every part ``i`` of ``n``,
 ``measure(prefix(i, n)) + measure(body) + reserve <= max_bytes``. ``reserve`` is the caller's fixed overhead
 (mention lines, the JSON around the text); ``measure`` is how the caller's wire format counts a string, by
-default its UTF-8 length (for a JSON string value use :func:`json_string_bytes`, which counts escapes). A line
-longer than a whole part is cut between characters, never inside one. Joining the bodies gives back ``text``
+default its UTF-8 length (for a JSON string value use :func:`json_string_bytes`, which counts escapes). An item
+is a paragraph with the blank line after it (the templates put one after every alert; a one-line paragraph, a
+heading, stays with the paragraph after it): an item that does not fit in what is left of a part starts the next
+part, so no alert is cut in half unless it alone is longer than a part; then it is cut at line ends, and a line
+longer than a whole part between characters, never inside one. Joining the bodies gives back ``text``
 exactly. A text that fits as a whole is one unnumbered part.
 
 :func:`split_text` returns the parts with their numbering prefix, （1/3）and a line break by default.
@@ -24,6 +27,7 @@ Measure = Callable[[str], int]
 Prefix = Callable[[int, int], str]
 
 _LINE_ENDS = re.compile(r"(?<=\n)")
+_BLOCK_ENDS = re.compile(r"(?<=\n\n)(?=[^\n])")  # after a blank line, before the next paragraph
 _MIN_BUDGET = 8  # room for the widest character in any measure we use (a 6-byte JSON escape)
 
 
@@ -94,31 +98,77 @@ class _Budgets:
 
 
 def _pack(text: str, budget: Callable[[int], int], measure: Measure) -> list[str]:
-    """Greedy: fill each part with whole lines; cut a line only when it alone is longer than a part."""
-    bodies: list[str] = []
-    current: list[str] = []
-    used = 0
-    room = budget(1)
-    for line in _LINE_ENDS.split(text):
-        if not line:
+    """Greedy: fill each part with whole items (blocks), else whole lines; cut a line only when it alone is longer
+    than a part. An item that does not fit in what is left of a part starts the next one when it fits there."""
+    packer = _Packer(budget, measure)
+    for block in _blocks(text):
+        size = measure(block)
+        if packer.used + size <= packer.room:
+            packer.add(block, size)
+        elif packer.current and size <= budget(len(packer.bodies) + 2):
+            packer.close()
+            packer.add(block, size)
+        else:  # longer than a part: its lines, as they come
+            for line in _LINE_ENDS.split(block):
+                if line:
+                    packer.line(line)
+    return packer.finish()
+
+
+def _blocks(text: str) -> list[str]:
+    """``text`` cut into items: paragraphs with the blank line after them. A one-line paragraph (a heading, an
+    item's bold title on DingTalk) stays with the paragraph after it. Joining the items gives back ``text``."""
+    out: list[str] = []
+    pending = ""
+    for piece in _BLOCK_ENDS.split(text):
+        if not piece:
             continue
-        size = measure(line)
-        if used + size <= room:
-            current.append(line)
-            used += size
+        pending += piece
+        if "\n" not in piece.rstrip("\n"):
             continue
-        if current:
-            bodies.append("".join(current))
-            current, used, room = [], 0, budget(len(bodies) + 1)
-        while size > room:
-            head, line = _cut(line, room, measure)
-            bodies.append(head)
-            room = budget(len(bodies) + 1)
-            size = measure(line)
-        current, used = [line], size
-    if current or not bodies:
-        bodies.append("".join(current))
-    return bodies
+        out.append(pending)
+        pending = ""
+    if pending:
+        out.append(pending)
+    return out
+
+
+class _Packer:
+    """The parts filled so far, and the one being filled."""
+
+    def __init__(self, budget: Callable[[int], int], measure: Measure) -> None:
+        self.budget, self.measure = budget, measure
+        self.bodies: list[str] = []
+        self.current: list[str] = []
+        self.used = 0
+        self.room = budget(1)
+
+    def add(self, piece: str, size: int) -> None:
+        self.current.append(piece)
+        self.used += size
+
+    def close(self) -> None:
+        self.bodies.append("".join(self.current))
+        self.current, self.used, self.room = [], 0, self.budget(len(self.bodies) + 1)
+
+    def line(self, line: str) -> None:
+        size = self.measure(line)
+        if self.used + size <= self.room:
+            self.add(line, size)
+            return
+        if self.current:
+            self.close()
+        while size > self.room:
+            head, line = _cut(line, self.room, self.measure)
+            self.bodies.append(head)
+            self.room = self.budget(len(self.bodies) + 1)
+            size = self.measure(line)
+        self.add(line, size)
+
+    def finish(self) -> list[str]:
+        if self.current or not self.bodies:
+            self.bodies.append("".join(self.current))
+        return self.bodies
 
 
 def _cut(line: str, room: int, measure: Measure) -> tuple[str, str]:

@@ -30,7 +30,7 @@ def reminders() -> None:
 
 @reminders.command("list")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to judge (default today).")
-@click.option("--region", help="Only this region: name, alias or 6-digit code.")
+@click.option("--region", help="Only this region: name, alias or 6-digit code (a misspelt one gets a hint).")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Only figures due on or after this date (default: as the reminders ask, the last "
                    "MONITOR_REMINDERS__LOOKBACK_DAYS days and none before MONITOR_REMINDERS__SINCE).")
@@ -88,7 +88,7 @@ def reminders_exempt(ctx: Context, region: str, indicator: str, period: str, rea
                      author: str | None) -> None:
     """Exempt one figure from reminders: REGION (name, alias or code), INDICATOR (id, name or alias), PERIOD.
 
-    PERIOD is written as the indicator is reported: 2024, 2024Q2 or 2024-06. Exempting the same figure again
+    PERIOD is written as the indicator is reported: 2024 (or 2024年), 2024Q2 (2024年第二季度) or 2024-06 (2024年6月). Exempting the same figure again
     replaces the reason.
 
     \b
@@ -96,11 +96,15 @@ def reminders_exempt(ctx: Context, region: str, indicator: str, period: str, rea
       monitor reminders exempt 城口县 incubation_platforms 2021 --reason 当年未开展统计 --author 张三
     """
     from monitor import service
+    from monitor.actuals.normalise import period_label
     from monitor.reminders.message import period_text
     from monitor.reminders.service import exempt
 
     engine = service.open_database(ctx.settings)
-    result = exempt(engine, region, indicator, period, reason, author, ctx.clock())
+    codes = service.resolve_regions(engine, region) or []
+    indicator_id = service.resolve_indicator(engine, indicator, codes)
+    period = period_label(period)  # 2024年 → 2024, 2024年第二季度 → 2024Q2, as the import reads them
+    result = exempt(engine, codes[0], indicator_id, period, reason, author, ctx.clock())
     f = result.figure
     verb = "已豁免" if result.new else "已更新豁免"
     click.echo(f"{verb}：{f.region_name} {f.indicator_name}（{period_text(f.period)}，截止日期 "
@@ -134,7 +138,7 @@ def reminders_send(ctx: Context) -> None:
         return runs[-1].summary
 
     run_recorded(job, "reminders", work)
-    report = deliver_due(engine, channels, ctx.clock)
+    report = deliver_due(engine, channels, ctx.clock, workers=ctx.settings.delivery_workers)
     run = runs[0]
     click.echo(f"{run.today.isoformat()} 报送提醒 {run.reminders} 项，消息 {run.messages} 条（其中抄报 {run.escalated} 项）；"
                f"已发送 {report.sent} 段，待重试 {report.retried + report.waiting} 段，失败 {report.failed} 段")

@@ -207,14 +207,14 @@ def destination_problem(inbox: Path, folder: Path) -> str | None:
     """Why files must not be moved into ``folder`` (``processed/`` or ``rejected/`` of ``inbox``), or None: it
     must be a real folder directly inside the inbox, or not exist yet."""
     if folder.is_symlink():
-        return (f"{folder} is a symbolic link (to {os.readlink(folder)}); the inbox moves files only into a real "
-                f"folder inside it: replace the link by a folder")
+        return (f"{folder} 是符号链接（指向 {os.readlink(folder)}）；收件箱只把文件移入其中的真实文件夹："
+                "请把链接换成文件夹")
     if not folder.exists():
         return None
     if not folder.is_dir():
-        return f"{folder} is not a folder; the inbox moves files into it: remove or rename it"
+        return f"{folder} 不是文件夹，收件箱要把文件移入其中：请删除或改名"
     if folder.resolve().parent != inbox.resolve():
-        return f"{folder} resolves to {folder.resolve()}, outside the inbox {inbox.resolve()}"
+        return f"{folder} 实际指向 {folder.resolve()}，不在收件箱 {inbox.resolve()} 之内"
     return None
 
 
@@ -227,7 +227,7 @@ def move(path: Path, target: Path) -> Path:
     through a destination folder that is a symbolic link."""
     _real_folder(target.parent)
     if _taken(target):
-        raise FileExistsError(f"{target} exists; the inbox never overwrites a file")
+        raise FileExistsError(f"{target} 已存在；收件箱从不覆盖文件")
     os.rename(path, target)
     return target
 
@@ -253,5 +253,5 @@ def write_atomically(path: Path, text: str, *, encoding: str = "utf-8-sig", newl
 def _real_folder(folder: Path) -> None:
     """Create ``folder`` if missing; refuse it if it is a symbolic link (the inbox never writes through one)."""
     if folder.is_symlink():
-        raise UnsafeFolderError(f"{folder} is a symbolic link; the inbox never moves or writes files through one")
+        raise UnsafeFolderError(f"{folder} 是符号链接；收件箱从不经由符号链接移动或写入文件")
     folder.mkdir(exist_ok=True)

@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from monitor.actuals.catalogue import Catalogue, RegionRef
+from monitor.actuals.layout import region_of_file
 from monitor.actuals.normalise import header_role
 from monitor.actuals.reader import RawTable
 from monitor.channels.base import Message
 from monitor.errors import DataError, Problem
-from monitor.messages.filters import md_escape
+from monitor.messages.filters import TITLE_FLAVOURS, md_escape, title_escape
 
 MAX_LISTED = 20  # problems listed in a message; the .errors.txt lists them all
 ROBOT_FLAVOURS = ("wecom", "dingtalk", "feishu")  # markdown escaping; the other channels get plain text
@@ -28,17 +29,20 @@ HOW_TO_FIX = ("一行有错，整个文件都不导入（之前已导入的数�
 
 
 def regions_named(table: RawTable | None, catalogue: Catalogue) -> list[RegionRef]:
-    """The plan regions the region column(s) of ``table`` name, by code (unknown labels are skipped)."""
+    """The plan regions the region column(s) of ``table`` name, by code (unknown labels are skipped); for a file
+    without a region column, the region its name names (城口县_2025.xlsx), as the importer reads it."""
     if table is None:
         return []
     headers = [h for h in table.header if header_role(h) == "region"]
+    if not headers:
+        return region_of_file(table.file, catalogue)
     labels = {row.cells.get(h, "") for row in table.rows for h in headers} - {""}
     found = {ref.code: ref for ref in (catalogue.region(label) for label in labels) if ref is not None}
     return [found[code] for code in sorted(found)]
 
 
 def problem_line(problem: Problem, flavour: str = "text") -> str:
-    """One problem in Chinese framing: 第 5 行，「数值」列：… ；应为：…  (the reasons are the validator's English)."""
+    """One problem: 第 5 行，「数值」列：…；应为：…"""
     def inert(value: object) -> str:
         return md_escape(value, flavour)
 
@@ -56,8 +60,7 @@ def refused_rows(error: DataError) -> int:
 
 
 def errors_text(error: DataError, *, file_name: str, original_name: str, sha256: str, when: datetime) -> str:
-    """The ``<name>.errors.txt`` written beside a refused file: Chinese first, then the English lines exactly as
-    ``monitor actuals import`` prints them."""
+    """The ``<name>.errors.txt`` written beside a refused file: every problem, by row and column."""
     lines = [
         f"报送文件未导入：{original_name}",
         f"处理时间：{when:%Y-%m-%d %H:%M:%S}（UTC{when:%z}）",
@@ -69,11 +72,6 @@ def errors_text(error: DataError, *, file_name: str, original_name: str, sha256:
         "",
         *(f"{n}. {problem_line(p)}" for n, p in enumerate(error.problems, start=1)),
         "",
-        "File not imported. One bad row refuses the whole file; correct every row below and drop the whole file",
-        "into the inbox again. The errors, as `monitor actuals import` reports them:",
-        "",
-        error.report(),
-        "",
     ]
     return "\n".join(lines)
 
@@ -83,7 +81,7 @@ def duplicate_note(*, original_name: str, first_name: str, first_at: datetime, s
     return "\n".join([
         f"未再次导入：{original_name} 与 {first_name}（{first_at:%Y-%m-%d %H:%M}）内容完全相同，已导入过。",
         "如需重新导入，请用 `monitor actuals import` 命令。",
-        f"Not imported again: same content (SHA-256 {sha256}) as {first_name}, imported {first_at:%Y-%m-%d %H:%M}.",
+        f"SHA-256：{sha256}",
         "",
     ])
 
@@ -94,7 +92,8 @@ def rejection_message(error: DataError, *, channel_kind: str, receiver: str, fil
     """The message for one receiver: markdown-safe text for the robots, plain text for email and the log, an
     HTML body for email and a JSON body for webhooks."""
     flavour = channel_kind if channel_kind in ROBOT_FLAVOURS else "text"
-    title = TITLE + " ".join(md_escape(x, "text") for x in ((region.name if region else None), file_name) if x)
+    title_kind = channel_kind if channel_kind in TITLE_FLAVOURS else "log"
+    title = TITLE + " ".join(title_escape(x, title_kind) for x in ((region.name if region else None), file_name) if x)
     lines = _lines(error, flavour, bold=channel_kind in BOLD, file_name=file_name, region=region,
                    report_name=report_name, when=when)
     text = "\n".join(lines)

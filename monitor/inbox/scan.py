@@ -31,14 +31,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from monitor import service
 from monitor.actuals.catalogue import Catalogue, RegionRef
 from monitor.actuals.reader import RawTable, read_table
-from monitor.actuals.validate import validate
+from monitor.actuals.validate import Checked, check
 from monitor.alerts.routing import destinations
 from monitor.errors import ConfigError, DataError, MonitorError, Problem
 from monitor.inbox import records
@@ -80,27 +79,27 @@ class Tally:
 
     def summary(self) -> str:
         handled = self.imported + self.rejected + self.duplicate + self.skipped + self.failed
-        text = f"{handled} file{'' if handled == 1 else 's'}: {self.imported} imported, {self.rejected} rejected"
-        for name in ("duplicate", "skipped", "failed"):
+        text = f"处理 {handled} 个文件：导入 {self.imported} 个，退回 {self.rejected} 个"
+        for name, words in (("duplicate", "重复"), ("skipped", "已由其他进程处理"), ("failed", "出错")):
             if getattr(self, name):
-                text += f", {getattr(self, name)} {name}"
-        return text + (f"; {self.waiting} waiting to settle" if self.waiting else "")
+                text += f"，{words} {getattr(self, name)} 个"
+        return text + (f"；{self.waiting} 个文件等待写完" if self.waiting else "")
 
 
 def scan_inbox(ctx: JobContext) -> str:
     """Take every settled file in the inbox folder once; returns a one-line summary."""
     settings = ctx.settings.inbox
     if settings.path is None:
-        return "no inbox configured"
+        return "未配置收件箱文件夹"
     folder = Path(settings.path)
     if not folder.is_dir():
-        raise ConfigError(f"the inbox folder {folder} does not exist (MONITOR_INBOX__PATH)")
+        raise ConfigError(f"收件箱文件夹 {folder} 不存在（MONITOR_INBOX__PATH）")
     unsafe = [problem for problem in (destination_problem(folder, folder / sub) for sub in (PROCESSED, REJECTED))
               if problem]
     if unsafe:
         for problem in unsafe:
             log.error("inbox: %s; no file is taken until it is fixed", problem)
-        raise ConfigError("; ".join(unsafe) + "; no file was taken")
+        raise ConfigError("；".join(unsafe) + "；没有处理任何文件")
     sightings = Sightings(folder)
     try:
         ready, waiting = sightings.settled(candidates(folder), ctx.clock(), timedelta(seconds=settings.settle_seconds))
@@ -113,7 +112,7 @@ def scan_inbox(ctx: JobContext) -> str:
         sightings.save()
     summary = tally.summary()
     if tally.errors:
-        raise MonitorError(f"{summary}; " + "; ".join(tally.errors))
+        raise MonitorError(f"{summary}；" + "；".join(tally.errors))
     return summary
 
 
@@ -161,12 +160,12 @@ class _Inbox:
             table = _read(path, name)
             if table.sha256 != sha256:
                 return "changed"
-            rows = validate(table, self.catalogue, submitted_by=SUBMITTED_BY)
+            checked = check(table, self.catalogue, submitted_by=SUBMITTED_BY)
         except DataError as error:
             return self._reject(path, name, sha256, table, _name_refused(path.name, name, error), known)
         if name != path.name:
             return self._reject(path, name, sha256, table, _name_refused(path.name, name, None), known)
-        return self._import(path, sha256, rows, known)
+        return self._import(path, sha256, checked, known)
 
     def _duplicate(self, path: Path, name: str, sha256: str, known: records.InboxFile) -> str:
         target = free_name(self.processed, name, self.local(self.ctx.clock()), room=len(NOTE_SUFFIX))
@@ -177,17 +176,18 @@ class _Inbox:
         log.info("inbox: %s has the content of %s, imported before; moved to %s", name, known.file_name, target)
         return "duplicate"
 
-    def _import(self, path: Path, sha256: str, rows: pd.DataFrame, known: records.InboxFile | None) -> str:
+    def _import(self, path: Path, sha256: str, checked: Checked, known: records.InboxFile | None) -> str:
         now = self.ctx.clock()
         try:
             with self.ctx.engine.begin() as conn:
                 if not records.record(conn, sha256=sha256, file_name=path.name, outcome=records.IMPORTED, now=now,
                                       detail=None, replaces=known):
                     return "skipped"
-                result = actual_store.store_actuals(conn, rows, file_name=path.name, sha256=sha256,
+                result = actual_store.store_actuals(conn, checked.rows, file_name=path.name, sha256=sha256,
                                                     submitted_by=SUBMITTED_BY, now=now)
-                records.set_detail(conn, sha256, f"{result.rows} rows: {result.new} new, {result.revised} revised, "
-                                                 f"{result.unchanged} unchanged")
+                blank = f"，{len(checked.blank)} 行未填数值" if checked.blank else ""
+                records.set_detail(conn, sha256, f"{result.rows} 行：新数值 {result.new} 个，修订 {result.revised} 个，"
+                                                 f"未变 {result.unchanged} 个{blank}")
         except IntegrityError as exc:
             return self._lost_race(sha256, exc)
         target = move(path, free_name(self.processed, path.name, self.local(now)))
@@ -267,9 +267,9 @@ def _read(path: Path, name: str) -> RawTable:
         raise
     except Exception as exc:  # noqa: BLE001 - a broken file is the sender's problem, not a crash of the job
         log.warning("inbox: %s cannot be read", name, exc_info=True)
-        problem = Problem(name, None, None, f"the file cannot be read ({type(exc).__name__})",
-                          "a .csv file, or an .xlsx workbook saved by Excel or WPS")
-        raise DataError(f"{name}: not readable; nothing was imported", [problem]) from exc
+        problem = Problem(name, None, None, f"文件无法读取（{type(exc).__name__}），可能已损坏",
+                          ".csv 文件，或用 Excel、WPS 保存的 .xlsx 文件")
+        raise DataError(f"{name}：无法读取，未导入任何数据", [problem]) from exc
 
 
 def _name_refused(raw: str, name: str, error: DataError | None) -> DataError:
@@ -280,7 +280,7 @@ def _name_refused(raw: str, name: str, error: DataError | None) -> DataError:
     problem = Problem(name, None, None, f"文件名不是 UTF-8 编码（{how}，读作“{name}”），服务器不能按原名记录和回复",
                       "UTF-8 编码的文件名：在 Windows 中直接复制到报送文件夹即可；用压缩包或 FTP 传送时请选用 UTF-8 文件名")
     problems = [problem, *(error.problems if error else [])]
-    return DataError(f"{name}: the file name is not UTF-8; nothing was imported", problems)
+    return DataError(f"{name}：文件名不是 UTF-8 编码，未导入任何数据", problems)
 
 
 def _escaped(raw: str) -> bool:

@@ -5,7 +5,7 @@ assessment with every documented key present (``None`` when unknown), times in t
 ``notification.now``, and the digest's ``extra`` normalised so that a missing key shows as "nothing to report"
 rather than a template error. Each assessment also carries ``judgement``: its target form said in plan language
 (控制在5.5%以内：实际5.6%，超出0.1个百分点; ``None`` for a plain path; :mod:`monitor.report.wording`), worded here so
-that alerts stored before the form columns existed read as well. ``docs/templates.md`` lists every variable.
+that alerts stored before the form columns existed read as well, and ``digits``: the decimals its plan prints. ``docs/templates.md`` lists every variable.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from monitor.core import columns as c
 from monitor.core.status import SEVERITY_OF, STATUSES
 from monitor.messages.model import AlertItem, Notification
 from monitor.messages.review import reviews
+from monitor.report.figures import row_digits
 from monitor.report.wording import JUDGEMENT, judgement
 
 SEVERITY_RANK = {"critical": 2, "warning": 1, "ok": 0}
@@ -29,6 +30,8 @@ SEVERITY_RANK = {"critical": 2, "warning": 1, "ok": 0}
 MISSING_KEYS = {"region_name": None, "indicator_name": None, "period": None, "due_date": None,
                 "days_overdue": None, "last_period": None, "last_status": None}
 PLAN_NAME = "plan_name"  # added to each assessment: the plan's title when its region has several plans, else None
+CONDENSE_UNREPORTED = 2  # from this many no_data alerts on, a message names them in one line
+DIGITS = "digits"  # added to each assessment: the decimals its plan prints (monitor.report.figures.row_digits)
 # JUDGEMENT ("judgement") is added to each assessment too: the target form in plan language, None for a plain path
 
 
@@ -95,10 +98,11 @@ def full_assessment(assessment: dict[str, Any] | None) -> dict[str, Any]:
                 if isinstance(value, float) and math.isnan(value):
                     out[key] = None
     out[JUDGEMENT] = judgement(out) or None
+    out[DIGITS] = row_digits(out)
     return out
 
 
-_VIEW_KEYS = (*c.ASSESSMENT_COLUMNS, PLAN_NAME, JUDGEMENT)
+_VIEW_KEYS = (*c.ASSESSMENT_COLUMNS, PLAN_NAME, JUDGEMENT, DIGITS)
 
 
 def _may_hold_nan(assessment: dict[str, Any]) -> bool:
@@ -252,6 +256,10 @@ def build_context(notification: Notification) -> dict[str, Any]:
     severities = Counter(v.severity for v in listed)
     statuses = Counter(v.status for v in listed if v.status)
     worst = max((v.severity for v in listed), key=lambda s: SEVERITY_RANK.get(s, 0), default="ok")
+    unreported = [v for v in firing if v.status == "no_data"]
+    if len(unreported) < CONDENSE_UNREPORTED:
+        unreported = []
+    condensed = {id(v) for v in unreported}
     as_of = notification.extra.get("as_of")
     return {
         "notification": notification,
@@ -264,6 +272,11 @@ def build_context(notification: Notification) -> dict[str, Any]:
         "firing": firing,
         "resolved": resolved,
         "listed": listed,
+        # the firing alerts listed one by one, and those whose figures were not reported (no_data) when there
+        # are at least CONDENSE_UNREPORTED of them: a message names these in one line (未报送（3项）：…) to stay
+        # short on a phone; a single one is listed with its details like any other alert
+        "reported": [v for v in firing if id(v) not in condensed],
+        "unreported": unreported,
         "regions": _regions(listed or views, notification.group_labels),
         "severity": worst,
         "count": {"total": len(listed), "critical": severities["critical"], "warning": severities["warning"],

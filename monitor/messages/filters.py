@@ -13,6 +13,12 @@ separators (``num``), one decimal for percentages (``pct``: 0.9512 → ``95.1%``
 as ``+4家/年`` on a linear path or ``+17.1%/年`` on a compound one (``rate``). A missing value shows as ``—``.
 A difference of a percentage indicator (unit ``%``) is in 个百分点, never %: a signed ``qty`` (a gap) and a linear
 ``rate`` say ``-0.2个百分点``, ``+0.05个百分点/年`` (:mod:`monitor.report.wording`, whose ``number`` ``num`` is).
+The bundled templates pass each row's precision (``a.digits``: the decimals its plan prints) to ``qty``, say the
+shortfall with ``lag`` (落后0.38个百分点 / 领先2家) and the yearly need with ``need`` (每年提高0.5个百分点 /
+年均增长17.1%).
+
+Titles. ``title_escape(value, channel_kind)`` makes a value inert for a channel's title field (a file name in an
+inbox notice, a region name in a headline): :data:`TITLE_FLAVOURS`.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from markupsafe import Markup, escape
 
 from monitor.core.periods import ANNUAL, QUARTERLY, parse_period
 from monitor.core.status import PHASE_LABEL, SEVERITY_LABEL, STATUS_LABEL, final_label
-from monitor.report.wording import difference_unit, number
+from monitor.report.figures import behind_ahead, difference_unit, number, row_digits, yearly_need
 
 MISSING = "—"
 
@@ -50,7 +56,14 @@ _ENTITY = re.compile(r"&(?=#?[0-9a-z]+;)", re.IGNORECASE)
 # or a run of spaces; text without any (and without surrounding whitespace) comes out of md_escape as it went in
 _INERT_NOT = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029*_`~\[\]<>#|@&:]| {2}")
 
-SEVERITY_MARKER = {"critical": "🔴", "warning": "🟠", "ok": "🟢", "resolved": "✅"}
+# text, not emoji: a county office's PC or an old phone may have no emoji font, and 【】 is in every CJK font
+SEVERITY_MARKER = {"critical": "【严重】", "warning": "【预警】", "ok": "【正常】", "resolved": "【已恢复】"}
+
+# how each channel's title field is made inert: the robots show it as plain text but notify, link or format some
+# of it (a DingTalk preview, a Feishu post title, the WeCom text message naming it); email, webhook and log titles
+# are plain text (the email subject is a header: one line, nothing else)
+TITLE_FLAVOURS = {"wecom": "wecom", "dingtalk": "dingtalk", "feishu": "feishu", "email": "text", "webhook": "text",
+                  "log": "text"}
 
 
 def oneline(value: Any) -> str:
@@ -113,10 +126,11 @@ def pct(value: Any, sign: bool = False) -> str:
     return "+" + text if sign and value > 0 and text != "0.0%" else text
 
 
-def qty(value: Any, unit: Any = None, sign: bool = False) -> str:
+def qty(value: Any, unit: Any = None, sign: bool = False, digits: int = 4) -> str:
     """A number with its unit, no space, as the check table writes rates: ``0.2408亿元``, ``31家``, ``0.678%``.
-    With ``sign`` it is a difference (a gap): ``-0.0408亿元``, and ``-0.2个百分点`` for a percentage."""
-    text = signed(value) if sign else num(value)
+    With ``sign`` it is a difference (a gap): ``-0.0408亿元``, and ``-0.2个百分点`` for a percentage. ``digits``:
+    at most that many decimals (templates pass the row's ``a.digits``, the precision its plan prints)."""
+    text = signed(value, digits) if sign else num(value, digits)
     if text == MISSING or not unit:
         return text
     return text + (difference_unit(str(unit)) if sign else str(unit))
@@ -129,6 +143,34 @@ def rate(value: Any, trajectory: Any, unit: Any = None, sign: bool = True) -> st
     if trajectory == "compound":
         return pct(value, sign=sign) + "/年"
     return (signed(value) if sign else num(value)) + (difference_unit(str(unit)) if unit else "") + "/年"
+
+
+def lag(a: Any) -> str:
+    """An assessment's shortfall as 落后 / 领先, whose meaning does not flip for a lower-is-better row (a rank):
+    ``落后0.38个百分点``, ``领先2家``, ``持平``; ``—`` when unknown."""
+    return behind_ahead(a.get("shortfall"), a.get("unit"), _digits(a))
+
+
+def need(a: Any) -> str:
+    """What each remaining year must still bring: ``年均增长17.1%`` (a growth rate, compound path),
+    ``每年提高0.5个百分点`` (a percentage indicator), ``每年增加4家``, ``已达到目标``; ``—`` when unknown."""
+    return yearly_need(a.get("required_rate"), a.get("trajectory"), a.get("unit"), a.get("direction"), _digits(a))
+
+
+def _digits(a: Any) -> int:
+    digits = a.get("digits")
+    return digits if isinstance(digits, int) else row_digits(a)
+
+
+def title_escape(value: Any, channel_kind: str) -> str:
+    """A value (a file name, a region name) made inert for the title field of ``channel_kind``: one line always;
+    for the robots also no markdown, mention (``@``, ``<@id>``, ``<at>``) or link (see :func:`md_escape`). Email,
+    webhook and log titles are plain text: one line, control characters removed (the email's HTML part escapes
+    its own values)."""
+    flavour = TITLE_FLAVOURS.get(channel_kind)
+    if flavour is None:
+        raise ValueError(f"unknown channel kind {channel_kind!r} (expected one of {', '.join(TITLE_FLAVOURS)})")
+    return md_escape(value, flavour)
 
 
 def status_label(status: Any) -> str:
@@ -178,7 +220,8 @@ def severity_label(severity: Any) -> str:
 
 
 def marker(severity: Any) -> str:
-    """An emoji that shows the severity at a glance: 🔴 critical, 🟠 warning, 🟢 ok, ✅ resolved."""
+    """A label that shows the severity at a glance without an emoji font: 【严重】 critical, 【预警】 warning,
+    【正常】 ok, 【已恢复】 resolved."""
     return SEVERITY_MARKER.get(severity, "")
 
 
@@ -208,6 +251,9 @@ FILTERS: dict[str, Callable[..., str]] = {
     "pct": pct,
     "qty": qty,
     "rate": rate,
+    "lag": lag,
+    "need": need,
+    "title_escape": title_escape,
     "status_label": status_label,
     "phase_label": phase_label,
     "verdict_label": verdict_label,

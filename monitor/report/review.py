@@ -9,7 +9,8 @@ verdict of a milestone":
   (an indicator whose final figure was not reported is counted apart, not as missed);
 - the same for the 约束性 (binding) indicators alone.
 
-Fractions stay fractions in JSON and CSV (``attainment`` 0.525, ``completion_rate`` 0.75); the table prints percents.
+Fractions stay fractions in JSON and the raw CSV (``attainment`` 0.525, ``completion_rate`` 0.75); the table and
+the planner's CSV (BOM, Chinese headers) print percents, figures at the plan's precision and 落后 / 领先.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ from typing import Any
 import orjson
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from monitor.core import columns as c
 from monitor.core import status as st
-from monitor.report.check import _number, records
+from monitor.report.check import _number, fitted_table, planner_csv, records
 from monitor.report.check import _percent as percent
+from monitor.report.figures import MISSING, behind_ahead, frame_digits
 
 SETTLED_PHASES = (st.FINAL, st.CONTINUING)
 GROUP = [c.REGION_CODE, c.PLAN_ID]
@@ -46,6 +46,10 @@ COUNTS = ["total", "achieved", "exceeded", "missed", "no_data", "judged", "compl
 SUMMARY_COLUMNS = [c.REGION_CODE, c.REGION_NAME, c.PLAN_ID, c.FINAL_PERIOD, *COUNTS,
                    *(f"binding_{name}" for name in COUNTS)]
 
+# (key, header, justify, priority) of the table; see monitor.report.check.fitted_table
+TABLE_COLUMNS = (("name", "统计指标", "left", 0), ("unit", "单位", "left", 3), ("target", "目标", "right", 2),
+                 ("value", "终期值", "right", 1), ("verdict", "完成情况", "left", 0), ("attainment", "完成率", "right", 2),
+                 ("lag", "落后/领先", "right", 1))
 _COLOURS = {st.ACHIEVED: "green", st.MISSED: "bold red", st.NO_DATA: "yellow"}
 
 
@@ -108,8 +112,32 @@ def to_json(frame: pd.DataFrame) -> bytes:
     return orjson.dumps(review_records(frame), option=orjson.OPT_INDENT_2)
 
 
+BINDING_LABEL = {"binding": "约束性", "expected": "预期性"}
+PLANNER_HEADERS = ["地区代码", "地区", "规划", "指标代码", "统计指标", "单位", "指标属性", "终期", "目标", "终期值",
+                   "完成情况", "完成率", "落后/领先", "接续规划"]
+
+
 def to_csv(frame: pd.DataFrame) -> str:
-    """One row per indicator, with its region and plan."""
+    """The planner's CSV (`--format csv`): BOM, Chinese headers and verdicts, one row per indicator, figures at the
+    precision the plan prints and the shortfall as 落后 / 领先, as the table shows them."""
+    rows = settled(frame)
+    out = []
+    for r, d in zip(rows.to_dict("records"), frame_digits(rows)):
+        out.append([r[c.REGION_CODE], r[c.REGION_NAME], r[c.PLAN_ID], r[c.INDICATOR_ID], r[c.INDICATOR_NAME],
+                    r[c.UNIT], BINDING_LABEL.get(r[c.BINDING], MISSING), r[c.FINAL_PERIOD],
+                    _number(r[c.FINAL_TARGET], d).replace(",", ""), _number(r[c.FINAL_VALUE], d).replace(",", ""),
+                    r[VERDICT], percent(r[c.ATTAINMENT]), behind_ahead(r[c.FINAL_SHORTFALL], r[c.UNIT], int(d)),
+                    _text(r.get(c.SUCCEEDED_BY))])
+    return planner_csv(PLANNER_HEADERS, out)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def to_csv_raw(frame: pd.DataFrame) -> str:
+    """The machine-readable CSV (`--format csv-raw`): one row per indicator, with its region and plan, English
+    headers, UTF-8 without BOM."""
     buffer = io.StringIO()
     pd.DataFrame(_indicator_records(settled(frame)), columns=CSV_COLUMNS).to_csv(
         buffer, index=False, lineterminator="\n")
@@ -160,16 +188,21 @@ def to_table(frame: pd.DataFrame, console: Console) -> None:
     for summary, (_, part) in zip(summaries(rows).to_dict("records"), parts):
         title = (f"{summary[c.REGION_NAME]}（{summary[c.REGION_CODE]}）  {summary[c.PLAN_ID]}  "
                  f"终期评估（{summary[c.FINAL_PERIOD]} 年）")
-        table = Table(title=title, title_justify="left")
-        for header, justify in (("统计指标", "left"), ("单位", "left"), ("目标", "right"), ("终期值", "right"),
-                                ("完成情况", "left"), ("完成率", "right"), ("差距", "right")):
-            table.add_column(header, justify=justify, overflow="fold")
-        for r in part.to_dict("records"):
-            name = r[c.INDICATOR_NAME] + ("（约束性）" if r[IS_BINDING] else "")
-            table.add_row(name, r[c.UNIT] or "", _number(r[c.FINAL_TARGET]), _number(r[c.FINAL_VALUE]),
-                          Text(r[VERDICT], style=_COLOURS.get(r[c.FINAL_STATUS], "")), percent(r[c.ATTAINMENT]),
-                          _number(r[c.FINAL_SHORTFALL]))
+        cells, styles = [], []
+        for r, d in zip(part.to_dict("records"), frame_digits(part)):
+            cells.append({
+                "name": r[c.INDICATOR_NAME] + ("（约束性）" if r[IS_BINDING] else ""), "unit": r[c.UNIT] or "",
+                "target": _number(r[c.FINAL_TARGET], d), "value": _number(r[c.FINAL_VALUE], d),
+                "verdict": r[VERDICT], "attainment": percent(r[c.ATTAINMENT]),
+                "lag": behind_ahead(r[c.FINAL_SHORTFALL], r[c.UNIT], int(d)),
+            })
+            styles.append(_COLOURS.get(r[c.FINAL_STATUS], ""))
+        table, left_out = fitted_table(title, cells, console.width, columns=TABLE_COLUMNS,
+                                       text_columns={"name": 10}, styles=styles, style_key="verdict")
         console.print(table)
         console.print(f"共 {summary['total']} 项：{counts_line(summary)}。")
         console.print(f"{binding_line(summary)}。")
-        console.print("差距：终期值距目标还差的量，单位同指标（正数为未达到，负数为超出目标）。\n")
+        if left_out:
+            console.print(f"终端宽度不足，未显示：{'、'.join(left_out)}（加宽终端，或用 --format csv 查看全部列）。")
+        console.print("落后/领先：终期值距目标的差，单位同指标（百分比指标为个百分点）；位次等越低越好的指标同样以落后表示"
+                      "未达到目标。\n")

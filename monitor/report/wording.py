@@ -13,7 +13,8 @@ The arithmetic is docs/method.md, Part 3 "Target forms"; this module only words 
 
 A plain path row (Part 1) gets "": its figures and note already say everything. Rule: a difference of a
 percentage indicator (unit ``%``) is in 个百分点, never %; other units keep their unit. Numbers carry at most the
-precision a plan prints: two decimals for percentages, four otherwise, trailing zeros dropped.
+precision the plan prints (:func:`digits_for`: the decimals of its baseline, target and printed target, at least
+two for percentages and money, one for counts, none for ranks), trailing zeros dropped.
 
 Pure: a row is any mapping with the keys of :data:`monitor.core.columns.ASSESSMENT_COLUMNS` (missing keys,
 None and NaN are "unknown"), so stored alerts from older versions word as well as fresh rows. :func:`judgements`
@@ -32,53 +33,12 @@ import pandas as pd
 
 from monitor.core import columns as c
 from monitor.core.status import ACHIEVED, MISSED, final_label
+from monitor.report.figures import EPS, GROWTH, PERCENT, amount, difference, missing, number, row_digits
 
 JUDGEMENT = "judgement"  # the field of `monitor check --format json/csv` and of the message rows
-MISSING = "—"
-PERCENT = "%"
-POINTS = "个百分点"
 RATE_KINDS = ("yearly_rate", "reduction")
 FORMS_WORDED = ("bound", "range", "relative", "annual")
 _BASELINE_WORDS = "基期值"
-_GROWTH = "年均增长"
-_EPS = 1e-9
-
-
-# ---- numbers (shared with monitor.report.check and the message filters) ----
-
-def number(value: Any, digits: int = 4) -> str:
-    """Up to ``digits`` decimals, trailing zeros dropped, thousands separated: 1346.52168 → ``1,346.5217``;
-    unknown → ``—``. The number format of every table and message."""
-    if _missing(value):
-        return MISSING
-    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def digits_for(unit: Any) -> int:
-    """The decimals a plan prints: two for percentages, four otherwise."""
-    return 2 if unit == PERCENT else 4
-
-
-def amount(value: Any, unit: Any) -> str:
-    """A value with its unit, as a plan prints it: ``5.6%``, ``1.43万亿斤``, ``7.25%``."""
-    text = number(value, digits_for(unit))
-    return text if text == MISSING or not unit else text + str(unit)
-
-
-def difference(value: Any, unit: Any) -> str:
-    """A difference (its size; the sentence says which way): ``0.1个百分点`` for a percentage, ``0.021万亿斤``."""
-    if _missing(value):
-        return MISSING
-    text = number(abs(float(value)), digits_for(unit))
-    if unit == PERCENT:
-        return text + POINTS
-    return text + (str(unit) if unit else "")
-
-
-def difference_unit(unit: Any) -> str:
-    """The unit of a difference: 个百分点 for a percentage indicator, else the indicator's unit."""
-    return POINTS if unit == PERCENT else ("" if unit is None else str(unit))
 
 
 # ---- one row ----
@@ -163,6 +123,7 @@ class _Row:
         self.form = self.text(c.FORM) or "path"
         self.kind = self.text(c.KIND) or "level"
         self.unit = self.text(c.UNIT) or ""
+        self.digits = row_digits(row)
         self.status = self.text(c.STATUS)
         self.final_status = self.text(c.FINAL_STATUS)
         self.target_text = self.text(c.TARGET_TEXT)
@@ -179,7 +140,7 @@ class _Row:
 
     def num(self, name: str) -> float | None:
         value = self.row.get(name)
-        if _missing(value):
+        if missing(value):
             return None
         try:
             out = float(value)
@@ -206,18 +167,18 @@ class _Row:
         value = self.row.get(c.EXCEEDED)
         if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
             attainment = self.num(c.ATTAINMENT)  # rows from before the form columns
-            return attainment is not None and attainment > 1 + _EPS
+            return attainment is not None and attainment > 1 + EPS
         return bool(value)
 
     def amount(self, value: float | None) -> str:
-        return amount(value, self.unit)
+        return amount(value, self.unit, self.digits)
 
     def difference(self, value: float | None) -> str:
-        return difference(value, self.unit)
+        return difference(value, self.unit, self.digits)
 
     def zero(self, value: float) -> bool:
         """Too small to print: the numbers are equal as far as a plan can say."""
-        return number(abs(value), digits_for(self.unit)) == "0"
+        return number(abs(value), self.digits) == "0"
 
 
 def _bound(r: _Row) -> str:
@@ -267,10 +228,10 @@ def _range(r: _Row) -> str:
     target = target if target is not None else r.num(c.TARGET)
     about = _is_about(r, target, low, high)
     label = r.target_text or _printed_range(r, target, low, high, about)
-    if "—" in label and not label.startswith(_GROWTH) and "区间" not in label:
+    if "—" in label and not label.startswith(GROWTH) and "区间" not in label:
         label = "区间" + label  # 5—5.5% reads as a band only with the word
     if about:
-        label += f"（{number(low, digits_for(r.unit))}—{number(high, digits_for(r.unit))}）"
+        label += f"（{number(low, r.digits)}—{number(high, r.digits)}）"
     shortfall = r.num(c.FINAL_SHORTFALL) if r.is_final else r.num(c.SHORTFALL)
     shown = r.num(c.FINAL_VALUE) if r.is_final else r.num(c.ACTUAL)
     if shown is None or shortfall is None:
@@ -346,7 +307,7 @@ def _relation(r: _Row, gap: float) -> str | None:
     shortfall = r.num(c.SHORTFALL)
     if shortfall is None:
         return None
-    return "above" if abs(shortfall + gap) <= _EPS * max(1.0, abs(gap)) else "in_step"
+    return "above" if abs(shortfall + gap) <= EPS * max(1.0, abs(gap)) else "in_step"
 
 
 def _annual_form(r: _Row) -> str:
@@ -399,7 +360,7 @@ def _yearly_rate(r: _Row) -> str:
 
 def _rate_target(r: _Row, target: float | None) -> str:
     if r.target_text:
-        return r.target_text[len(_GROWTH):] if r.target_text.startswith(_GROWTH) else r.target_text
+        return r.target_text[len(GROWTH):] if r.target_text.startswith(GROWTH) else r.target_text
     return "" if target is None else f"{amount(target, PERCENT)}以上"
 
 
@@ -471,12 +432,12 @@ def _printed_bound(r: _Row, edge: float | None, ceiling: bool) -> str:
     """The target as a plan prints a bound, for rows stored without target_text."""
     if edge is None:
         return "控制在界限以内" if ceiling else "保持在界限以上"
-    shown = number(edge, digits_for(r.unit)) + _unit_words(r)
+    shown = number(edge, r.digits) + _unit_words(r)
     return f"控制在{shown}以内" if ceiling else f"保持在{shown}以上"
 
 
 def _printed_range(r: _Row, target: float | None, low: float | None, high: float | None, about: bool) -> str:
-    d, unit = digits_for(r.unit), _unit_words(r)
+    d, unit = r.digits, _unit_words(r)
     if about and target is not None:
         return f"{number(target, d)}{unit}左右"
     if low is not None and high is not None:
@@ -487,7 +448,7 @@ def _printed_range(r: _Row, target: float | None, low: float | None, high: float
         text = f"{number(high, d)}{unit}以内"
     else:
         text = ""
-    return f"{_GROWTH}{text}" if r.kind == "yearly_rate" else text
+    return f"{GROWTH}{text}" if r.kind == "yearly_rate" else text
 
 
 _PLAIN_NUMBER = re.compile(r"(?<![0-9.])([0-9]+(?:\.[0-9]+)?)(?![0-9.])")
@@ -495,7 +456,7 @@ _PLAIN_NUMBER = re.compile(r"(?<![0-9.])([0-9]+(?:\.[0-9]+)?)(?![0-9.])")
 
 def mentions(text: str, value: Any) -> bool:
     """Whether ``text`` (a printed target) states ``value`` itself: ``>22`` states 22, ``0.8%`` does not state 8."""
-    if _missing(value):
+    if missing(value):
         return False
     wanted = _plain(float(value))
     return any(_plain(float(found)) == wanted for found in _PLAIN_NUMBER.findall(text.replace(",", "")))
@@ -503,12 +464,3 @@ def mentions(text: str, value: Any) -> bool:
 
 def _plain(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".")
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return isinstance(value, (float, np.floating)) and not math.isfinite(value)
-    except TypeError:
-        return False
