@@ -27,6 +27,7 @@ from monitor.channels.base import Channel, Message
 from monitor.core import columns as c
 from monitor.delivery.channels import build_channels
 from monitor.delivery.deliver import DeliveryReport, deliver_due, stopping
+from monitor.messages.charts import with_charts
 from monitor.messages.model import Notification
 from monitor.messages.render import Renderer
 from monitor.report.check import records
@@ -188,27 +189,38 @@ def _outgoing(planned: PlannedMessage, message: Message, channel: Channel) -> Ou
 EVALUATION_LOCK = "evaluation"
 
 
-def notify(engine: Engine, settings: Settings, frame: pd.DataFrame, clock: Callable[[], datetime], *,
+DEFAULT_LOCK_WAIT = 600.0  # seconds; MONITOR_NOTIFY_LOCK_WAIT_SECONDS
+
+
+def notify(engine: Engine, settings: Settings | None, frame: pd.DataFrame, clock: Callable[[], datetime], *,
            config: AlertConfig | None = None, channels: Mapping[str, Channel] | None = None,
            environ: Mapping[str, str] | None = None,
            lock_wait: float | None = None) -> tuple[AlertRun, DeliveryReport]:
     """assess → alert → enqueue → deliver, once (the cron path and the daemon's job).
 
+    The messages to receivers that want charts (``charts`` in the receivers file) carry the PNGs of their worst
+    indicators, drawn before they are queued (monitor.messages.charts), from the values reported by today.
+
     Evaluating and queuing are exclusive across processes (monitor.storage.locks): a run that overlaps another
     (cron overlapping a slow run, cron beside the daemon) waits for it, up to ``lock_wait`` seconds (default
     MONITOR_NOTIFY_LOCK_WAIT_SECONDS, 600), then reads the states the other stored, so nothing is queued twice;
-    past the wait it raises LockTimeout (one line, exit 3) having queued nothing. Delivery runs outside the lock: deliverers
-    share the outbox safely."""
+    past the wait it raises LockTimeout (one line, exit 3) having queued nothing. Delivery runs outside the lock:
+    deliverers share the outbox safely. ``settings`` None (tests that pass a config and channels): the defaults."""
     config = config or AlertConfig.load(settings)
     channels = channels if channels is not None else build_channels(config.receivers, settings.smtp, environ)
-    wait = settings.notify_lock_wait_seconds if lock_wait is None else lock_wait
+    if lock_wait is None:
+        lock_wait = settings.notify_lock_wait_seconds if settings is not None else DEFAULT_LOCK_WAIT
+    workers = settings.delivery_workers if settings is not None else None
+    wait = lock_wait
     try:
         with exclusive(engine, EVALUATION_LOCK, wait=wait, what="the alert evaluation", should_stop=stopping):
             now = clock().astimezone(timezone.utc)  # read once the lock is held: never before the previous run's
             run = evaluate_alerts(engine, config, frame, now)
+            day = now.astimezone(config.tz).date()
+            run.messages = with_charts(engine, config.receivers, run.messages, frame, day)  # for those who want
             parts = record(engine, run, channels, now)
     except LockTimeout as exc:
         raise LockTimeout(f"{exc} (an earlier run, or the daemon); this run queued nothing, the next one "
                           "catches up") from None
     log.info("evaluation: %d alerts, %d messages, %d parts queued", len(run.current), len(run.messages), parts)
-    return run, deliver_due(engine, channels, clock, workers=settings.delivery_workers)
+    return run, deliver_due(engine, channels, clock, workers=workers)

@@ -75,3 +75,12 @@ def engine(database_url: str):
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _secrets_of_this_test_only():
+    """Channels remember their keys for the process's log masking (monitor.ops.logs.remember_secrets); in one test
+    process a key such as a robot's must not mask the next test's output."""
+    yield
+    from monitor.ops.logs import forget_secrets
+    forget_secrets()

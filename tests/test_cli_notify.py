@@ -165,20 +165,21 @@ def test_delivery_workers_set_to_one_sends_one_request_at_a_time_in_all(monitor,
     from tests.robots import WeComRobots
     from tests.test_delivery_concurrent import overlapping
 
-    keys = ["chengkou", "xiushan", "bureau"]
+    names = ["chengkou", "xiushan", "bureau"]
+    keys = {name: f"fake-key-{name}-7f3a9c" for name in names}
     (tmp_path / "receivers.yaml").write_text(
-        "receivers:\n" + "".join(f"  - name: {k}\n    wecom: {{url_env: ROBOT_{k.upper()}}}\n" for k in keys)
+        "receivers:\n" + "".join(f"  - name: {k}\n    wecom: {{url_env: ROBOT_{k.upper()}}}\n" for k in names)
         + "route:\n  receiver: bureau\n  group_by: [region]\n  routes:\n"
         "    - matchers: {region: 城口县}\n      receiver: chengkou\n      continue: true\n"
         "    - matchers: {region: 秀山土家族苗族自治县}\n      receiver: xiushan\n      continue: true\n", encoding="utf-8")
     monkeypatch.setenv("MONITOR_DELIVERY_WORKERS", workers)
-    with WeComRobots(keys, latency=1.0) as robots:
+    with WeComRobots(list(keys.values()), latency=1.0) as robots:
         robots.clock.set(datetime.now(timezone.utc))
-        for k in keys:
-            monkeypatch.setenv(f"ROBOT_{k.upper()}", robots.url_for(k))
+        for name, key in keys.items():
+            monkeypatch.setenv(f"ROBOT_{name.upper()}", robots.url_for(key))
         result = monitor("check", "--as-of", AS_OF, "--notify", "--fail-on", "never", "--format", "csv")
     assert result.code == 0, result.err
-    assert {k for k in keys if robots.accepted_by[k]} == set(keys), result.err  # every robot got its messages
+    assert {k for k in keys.values() if robots.accepted_by[k]} == set(keys.values()), result.err  # every robot
     if workers == "1":
         assert overlapping(robots.requests) == 1  # one request at a time in all
     else:

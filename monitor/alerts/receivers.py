@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from monitor.settings import SmtpSettings
 
 CHANNEL_KINDS = ("wecom", "dingtalk", "feishu", "email", "webhook", "log")
+CHART_KINDS = {"email": 3, "wecom": 0}  # the channels that can carry charts, and how many they get by default
 LOG_RECEIVER = "log"
 
 
@@ -94,6 +95,8 @@ class LogConfig(_Strict):
 class Receiver(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,80}$")
     send_resolved: bool = Field(True, description="Send a 已恢复 message when an alert clears.")
+    charts: int | None = Field(None, ge=0, le=10, description="How many of a message's worst indicators get a "
+                               "chart (email: inline images, default 3; wecom: image messages, default 0).")
     wecom: WeComConfig | None = None
     dingtalk: DingTalkConfig | None = None
     feishu: FeishuConfig | None = None
@@ -107,7 +110,14 @@ class Receiver(_Strict):
         if len(chosen) != 1:
             raise ValueError(f"a receiver has exactly one of {', '.join(CHANNEL_KINDS)}; "
                              f"{self.name!r} has {len(chosen)}")
+        if self.charts and chosen[0] not in CHART_KINDS:
+            raise ValueError(f"charts is for email and wecom receivers only; {self.name!r} is {chosen[0]}")
         return self
+
+    @property
+    def chart_count(self) -> int:
+        """How many charts each message to this receiver carries (``charts``, or the channel's default)."""
+        return self.charts if self.charts is not None else CHART_KINDS.get(self.kind, 0)
 
     @property
     def kind(self) -> str:

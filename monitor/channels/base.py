@@ -10,7 +10,7 @@ part again with a smaller budget and send the pieces instead).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -25,12 +25,25 @@ class Message:
     text: the markdown body for the robots (already in that channel's markdown flavour), plain text for email.
     html: the HTML body for email.
     body: the complete JSON body for plain webhooks (the Alertmanager webhook shape).
+    images: charts of the message's worst indicators (monitor.messages.charts), each a dict with ``cid`` (a
+    Content-ID without angle brackets), ``alt`` (the indicator, in Chinese) and ``png`` (the PNG bytes, base64);
+    email shows them inline under the HTML table, WeCom sends each as an image message after the text. JSON-ready,
+    so they are stored with the message in the outbox and a resend sends the same bytes.
     """
 
     title: str
     text: str
     html: str | None = None
     body: dict[str, Any] | None = None
+    images: tuple[dict[str, str], ...] = ()
+
+
+def stored_message(message: Message) -> dict[str, Any]:
+    """The message as the outbox stores it (JSON-ready); a message without images is stored as it always was."""
+    record = asdict(message)
+    if not record["images"]:
+        del record["images"]
+    return record
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """Email: one multipart/alternative message (plain text and HTML, UTF-8) to a list of mailboxes.
 
+Charts: when the message carries images (monitor.messages.charts), the HTML alternative becomes
+multipart/related, the PNGs inline under the HTML table, each referenced by its Content-ID (``cid:``) and with alt
+text naming the indicator; the plain-text alternative is the same as without them.
+
 Connection: ``security="starttls"`` connects in plain text and upgrades with STARTTLS (port 587), ``"tls"``
 connects with implicit TLS (port 465), ``"none"`` stays in plain text (port 25, trusted relays only). The server
 certificate is verified against the system's trust store (``SSL_CERT_FILE`` points OpenSSL at another bundle),
@@ -14,6 +18,8 @@ receipt's ``errmsg`` lists the refused addresses.
 
 from __future__ import annotations
 
+import base64
+import html as markup
 import smtplib
 import socket
 import ssl
@@ -48,7 +54,12 @@ class EmailChannel:
         return "email:" + ",".join(sorted(parseaddr(address)[1].lower() for address in self.to))
 
     def parts(self, message: Message, max_bytes: int | None = None) -> list[dict[str, Any]]:
-        return [{"to": list(self.to), "subject": message.title, "text": message.text, "html": message.html}]
+        payload: dict[str, Any] = {"to": list(self.to), "subject": message.title, "text": message.text,
+                                   "html": message.html}
+        if message.images and message.html:
+            payload["html"] = with_images(message.html, message.images)
+            payload["images"] = [{"cid": image["cid"], "png": image["png"]} for image in message.images]
+        return [payload]
 
     def send(self, payload: dict[str, Any], *, now: datetime) -> Receipt:
         settings = self.smtp
@@ -130,7 +141,26 @@ def build_email(payload: dict[str, Any], *, sender: str, now: datetime) -> Email
     mail.set_content(payload["text"], charset="utf-8", cte="base64")
     if payload.get("html"):
         mail.add_alternative(payload["html"], subtype="html", charset="utf-8", cte="base64")
+        if payload.get("images"):
+            html_part = mail.get_payload()[-1]
+            for number, image in enumerate(payload["images"], start=1):
+                html_part.add_related(base64.b64decode(image["png"], validate=True), maintype="image",
+                                      subtype="png", cid=f"<{image['cid']}>", filename=f"chart-{number}.png",
+                                      disposition="inline")
     return mail
+
+
+def with_images(html: str, images: Any) -> str:
+    """The HTML with an ``<img src="cid:…">`` per image right under the (last) table; without a table, before
+    ``</body>``, or at the end."""
+    tags = "".join(f'\n<p><img src="cid:{markup.escape(image["cid"])}" alt="{markup.escape(image["alt"])}" '
+                   f'style="max-width:100%;height:auto"></p>' for image in images)
+    for mark, after in (("</table>", True), ("</body>", False)):
+        at = html.rfind(mark)
+        if at >= 0:
+            at += len(mark) if after else 0
+            return html[:at] + tags + html[at:]
+    return html + tags
 
 
 def _recipients_error(refused: dict[str, tuple[int, bytes]]) -> DeliveryError:

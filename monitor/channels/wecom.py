@@ -7,11 +7,18 @@ one short ``text`` message follows the first part, naming the message title and 
 ``mentioned_mobile_list`` / ``mentioned_list``. Only the first part mentions anyone, so nobody is notified once
 per part; the notification arrives with the headline, and later parts follow it within the rate limit.
 
+Charts. When the message carries images (monitor.messages.charts), one ``image`` message per chart follows the
+text parts (``{"msgtype": "image", "image": {"base64": …, "md5": …}}``, the PNG at most 2 MB before encoding); each
+is one of the robot's 20 messages a minute like any part.
+
 Error codes (HTTP 200 with ``errcode`` in the body): see :data:`ERRCODES`; codes not listed are permanent.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -22,6 +29,7 @@ from monitor.channels.split import split_text, utf8_bytes
 
 MARKDOWN_MAX_BYTES = 4096
 TEXT_MAX_BYTES = 2048
+IMAGE_MAX_BYTES = 2 * 1024 * 1024  # the image itself, before base64
 
 ERRCODES: dict[int, Verdict] = {
     -1: Verdict("retry", 60, "system busy"),
@@ -67,6 +75,7 @@ class WeComChannel:
         ping = self._ping(message.title, len(texts))
         if ping is not None:
             payloads.insert(1, ping)
+        payloads.extend(image(item["png"]) for item in message.images)
         return payloads
 
     def send(self, payload: dict[str, Any], *, now: datetime) -> Receipt:
@@ -93,9 +102,24 @@ def markdown(content: str) -> dict[str, Any]:
     return {"msgtype": "markdown", "markdown": {"content": content}}
 
 
+def image(png_base64: str) -> dict[str, Any]:
+    """An image message: the picture as base64 and the md5 of its bytes."""
+    data = base64.b64decode(png_base64, validate=True)
+    digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    return {"msgtype": "image", "image": {"base64": png_base64, "md5": digest}}
+
+
 def _check_size(payload: dict[str, Any]) -> None:
     """Refuse before sending what the robot would refuse: saves one of the 20 messages a minute."""
     kind = payload.get("msgtype")
+    if kind == "image":
+        try:
+            size = len(base64.b64decode((payload.get("image") or {}).get("base64") or "", validate=True))
+        except (binascii.Error, ValueError):
+            raise DeliveryError("WeCom image is not valid base64", "permanent") from None
+        if size > IMAGE_MAX_BYTES:  # splitting cannot make a picture smaller
+            raise DeliveryError(f"WeCom image is {size} bytes; the limit is {IMAGE_MAX_BYTES}", "permanent")
+        return
     limit = {"markdown": MARKDOWN_MAX_BYTES, "text": TEXT_MAX_BYTES}.get(str(kind))
     content = (payload.get(str(kind)) or {}).get("content", "")
     if limit is not None and utf8_bytes(content) > limit:

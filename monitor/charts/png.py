@@ -2,7 +2,7 @@
 
 matplotlib (Agg backend) is imported on first use, never at import time. Chinese labels need a CJK font: the first
 of :data:`CJK_FAMILIES` that matplotlib's font manager knows is used; when there is none, :func:`render_png` logs a
-warning once and returns None, and the caller sends text only. The Docker image installs ``fonts-noto-cjk``.
+warning once and returns None, and the caller sends text only. The Docker image installs ``fonts-wqy-zenhei``.
 """
 
 from __future__ import annotations
@@ -49,12 +49,9 @@ def cjk_font() -> str | None:
         return _font[0]
 
 
-def render_png(chart: Chart, max_bytes: int = MAX_BYTES) -> bytes | None:
-    """The chart as PNG bytes no larger than ``max_bytes``; None when there is nothing to draw, no CJK font, or
-    no resolution small enough."""
+def usable_font() -> str | None:
+    """:func:`cjk_font`, warning once per process when there is none (the caller then sends text only)."""
     global _warned
-    if not chart.has_data:
-        return None
     family = cjk_font()
     if family is None:
         with _lock:
@@ -62,6 +59,16 @@ def render_png(chart: Chart, max_bytes: int = MAX_BYTES) -> bytes | None:
                 log.warning("no CJK font found for chart images (install fonts-noto-cjk or fonts-wqy-zenhei); "
                             "messages go out as text only")
                 _warned = True
+    return family
+
+
+def render_png(chart: Chart, max_bytes: int = MAX_BYTES) -> bytes | None:
+    """The chart as PNG bytes no larger than ``max_bytes``; None when there is nothing to draw, no CJK font, or
+    no resolution small enough."""
+    if not chart.has_data:
+        return None
+    family = usable_font()
+    if family is None:
         return None
     from matplotlib.figure import Figure  # the object API needs no pyplot state and uses Agg for savefig
 

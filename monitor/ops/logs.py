@@ -112,6 +112,10 @@ class Secrets:
     def __bool__(self) -> bool:
         return bool(self._seen)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._short, self._fragments, self._seen, self._pending = [], set(), set(), []
+
     def add(self, *values: str | None) -> None:
         with self._lock:
             for value in values:
@@ -171,6 +175,12 @@ def remember_secrets(*values: str | None) -> None:
     Called where a secret enters the process: a channel built from a robot URL and signing secret, the SMTP
     settings, a database URL. Values shorter than :data:`SHORTEST` characters are ignored."""
     _REMEMBERED.add(*values)
+
+
+def forget_secrets() -> None:
+    """Forget every remembered secret: for a process that runs one configuration after another (the test suite,
+    where one test's robot key must not mask another test's file names)."""
+    _REMEMBERED.clear()
 
 
 def scrub(text: str, *secrets: str | None) -> str:

@@ -53,12 +53,12 @@ def read_inputs(engine: Engine, as_of: date, *, plan_id: str | None = None, regi
         observations = actual_store.observations_for_assessment(conn, as_of, regions, None, cumulative)
         points = plan_store.point_frame(conn, plan_id, indicator_id)
         assessment = assess(series, milestones, observations, as_of, thresholds, points)
-    return ReportInputs(as_of, assessment, _text_keys(series), _text_keys(milestones), _text_keys(observations),
+    return ReportInputs(as_of, assessment, text_keys(series), text_keys(milestones), text_keys(observations),
                         points)
 
 
-def _text_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """The categorical key columns as plain text (reports look values up by their ids)."""
+def text_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """The categorical key columns as plain text (reports and charts look values up by their ids)."""
     out = frame.copy()
     for name in (c.PLAN_ID, c.REGION_CODE, c.INDICATOR_ID, c.FREQ):
         if name in out and isinstance(out[name].dtype, pd.CategoricalDtype):

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from monitor.channels.base import Message
+from monitor.channels.base import Message, stored_message
 from monitor.storage.alert_store import chunked, copies, copy_rows, execute_many
 from monitor.storage.outbox_store import PENDING
 from monitor.storage.tables import outbox
@@ -59,7 +59,7 @@ def enqueue_many(conn: Connection, messages: Iterable[Outgoing], now: datetime) 
 def _rows(messages: Iterable[Outgoing], now: datetime) -> Iterator[dict[str, Any]]:
     for item in messages:
         batch = uuid.uuid4().hex
-        message = json.dumps(asdict(item.message), ensure_ascii=False)
+        message = json.dumps(stored_message(item.message), ensure_ascii=False)
         fingerprints = json.dumps(item.fingerprints)
         parts = len(item.payloads)
         for number, payload in enumerate(item.payloads, start=1):

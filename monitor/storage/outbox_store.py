@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
-from monitor.channels.base import Message, RateLimit
+from monitor.channels.base import Message, RateLimit, stored_message
 from monitor.storage.tables import delivery_attempts, outbox, receiver_targets
 
 PENDING, SENDING, SENT, FAILED, SPLIT = "pending", "sending", "sent", "failed", "split"
@@ -27,7 +27,7 @@ def enqueue(conn: Connection, *, receiver: str, channel: str, target: str, kind:
             receiver=receiver, channel=channel, target=target, kind=kind, group_key=group_key,
             title=message.title, part=number, parts=len(payloads),
             payload=json.dumps(payload, ensure_ascii=False), batch=batch,
-            message=json.dumps(asdict(message), ensure_ascii=False), budget=budget,
+            message=json.dumps(stored_message(message), ensure_ascii=False), budget=budget,
             fingerprints=json.dumps(fingerprints), status=PENDING, attempts=0, created_at=now,
             next_attempt_at=now)).inserted_primary_key[0]))
     return ids
