@@ -34,14 +34,28 @@ class Problem:
             text += f" (expected {self.expected})"
         return text
 
+    def chinese(self) -> str:
+        """The problem as a county clerk reads it: 城口县.xlsx 第 5 行，「数值」列：…；应为：…"""
+        where = f"{self.file} 第 {self.row} 行" if self.row is not None else self.file
+        if self.field:
+            where += f"，「{self.field}」列"
+        text = f"{where}：{self.message}"
+        if self.expected:
+            text += f"；应为：{self.expected}"
+        return text
+
 
 class DataError(MonitorError):
-    """A file was refused; `problems` lists every reason, each naming file, row and field."""
+    """A file was refused; `problems` lists every reason, each naming file, row and field.
 
-    def __init__(self, summary: str, problems: list[Problem]):
+    ``chinese``: the file is one county staff or planners wrote (a submission), so the report frames each problem
+    in Chinese (:meth:`Problem.chinese`); configuration files keep the plain ``file, row N, field`` form."""
+
+    def __init__(self, summary: str, problems: list[Problem], *, chinese: bool = False):
         self.summary = summary
         self.problems = list(problems)
+        self.chinese = chinese
         super().__init__(summary)
 
     def report(self) -> str:
-        return "\n".join([self.summary, *(f"  - {p}" for p in self.problems)])
+        return "\n".join([self.summary, *(f"  - {p.chinese() if self.chinese else p}" for p in self.problems)])

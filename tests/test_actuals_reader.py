@@ -225,7 +225,7 @@ def test_an_xls_file_is_refused_with_the_advice_to_save_as_xlsx(tmp_path):
     path = tmp_path / "城口.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
     error = refusal(path)
-    assert error.summary.startswith("城口.xls: ")
+    assert error.summary.startswith("城口.xls：")
     assert "另存为" in str(error.problems[0]) and ".xlsx" in str(error.problems[0])
 
 

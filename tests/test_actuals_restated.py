@@ -144,7 +144,7 @@ def test_an_unknown_basis_value_is_refused_listing_the_accepted_ones(tmp_path, c
     assert (problem.file, problem.row, problem.field) == ("bad.csv", 2, "口径")
     assert "口径 '当期累计' 无法识别" in problem.message
     assert all(word in problem.expected for word in ("留空", "当年", "本年", "累计"))
-    assert "bad.csv, row 2, 口径: " in error.report() and "整个文件未导入" in error.summary
+    assert "bad.csv 第 2 行，「口径」列：" in error.report() and "整个文件未导入" in error.summary
 
 
 @pytest.mark.parametrize(("label", "words"), [("研发投入强度", "水平值指标"), ("地区生产总值增长", "各年增长率指标")])
@@ -360,7 +360,7 @@ def test_the_import_command_stores_the_flag(engine, database_url, tmp_path, caps
     assert stored(engine) == STORED
     bad = write_csv(tmp_path / "bad.csv", [["测试县", "地区生产总值增长", "2026", "8.1", "%", "累计"]])
     refused = run("actuals", "import", str(bad))
-    assert refused.code != 0 and "bad.csv, row 2, 口径: 口径为累计，但地区生产总值增长是" in refused.out + refused.err
+    assert refused.code != 0 and "bad.csv 第 2 行，「口径」列：口径为累计，但地区生产总值增长是" in refused.out + refused.err
     assert stored(engine) == STORED
 
 

@@ -217,7 +217,7 @@ def test_one_bad_row_among_good_ones_refuses_the_whole_file(tmp_path, catalogue)
     [problem] = error.problems
     assert (problem.file, problem.row, problem.field) == ("sample.csv", 4, "数值")
     assert "“约100”不是数值" in problem.message
-    assert "sample.csv, row 4, 数值: “约100”不是数值" in error.report()
+    assert "sample.csv 第 4 行，「数值」列：“约100”不是数值" in error.report()
 
 
 def test_every_bad_row_is_listed(tmp_path, catalogue):

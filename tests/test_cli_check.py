@@ -181,7 +181,7 @@ def test_a_file_with_one_bad_row_is_refused_whole_and_names_that_row(loaded, tmp
     )
     result = loaded("actuals", "import", str(bad))
     assert result.code == 3
-    assert "城口2026.csv" in result.err and "row 3" in result.err and "数值" in result.err
+    assert "城口2026.csv" in result.err and "第 3 行，「数值」列" in result.err
     listed = loaded("actuals", "list", "--region", "城口县", "--period", "2026")
     assert "rd_intensity" not in listed.out  # the good rows were not stored either
 

@@ -462,7 +462,7 @@ def test_a_number_too_large_for_a_float_never_replaces_a_stored_value(capsys, mo
     assert monitor("actuals", "import", str(write_csv(tmp_path / "good.csv", GOOD_ROW))).code == 0
     for value in ("9" * 309, "1" * 400):  # 10^309 and more: float() gives infinity
         result = monitor("actuals", "import", str(write_csv(tmp_path / "huge.csv", with_value(value))))
-        assert result.code == 3 and "huge.csv, row 2, 数值" in result.err, result.err
+        assert result.code == 3 and "huge.csv 第 2 行，「数值」列" in result.err, result.err
     assert stored(database_url) == [("2023", 0.17)]
     engine = make_engine(database_url)
     with engine.connect() as conn:

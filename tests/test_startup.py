@@ -187,6 +187,6 @@ def test_a_refused_file_stops_the_files_after_it_and_keeps_those_before(capsys, 
     result = monitor("actuals", "import", str(first), str(bad), str(second))
     assert result.code == 3
     assert result.out.startswith(f"{first.name}：") and second.name not in result.out
-    assert "error: " in result.err and "bad.csv" in result.err
+    assert result.err.startswith("错误：") and "bad.csv" in result.err
     assert "没有新数据" in monitor("actuals", "import", str(first)).out
     assert "没有新数据" not in monitor("actuals", "import", str(second), "--dry-run").out

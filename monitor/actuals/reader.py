@@ -109,7 +109,7 @@ def _read_bytes(name: str, path: Path) -> bytes:
 
 
 def _refuse(name: str, message: str, expected: str | None = None, row: int | None = None) -> NoReturn:
-    raise DataError(f"{name}: {message}", [Problem(name, row, None, message, expected)])
+    raise DataError(f"{name}：{message}", [Problem(name, row, None, message, expected)], chinese=True)
 
 
 def _table(name: str, sha256: str, lines: Iterable[tuple[int, list[str]]]) -> RawTable:
@@ -185,7 +185,7 @@ def _cell_too_long(name: str, number: int, cells: list[str], headers: dict[int, 
     field = (headers or {}).get(column) or f"第 {column + 1} 列"
     message = f"单元格有 {len(cells[column])} 个字符（上限 {MAX_CELL_CHARS} 个），不像是报送的数值或说明"
     problem = Problem(name, number, field, message, f"不超过 {MAX_CELL_CHARS} 个字符的单元格")
-    raise DataError(f"{name}: {message}", [problem])
+    raise DataError(f"{name}：{message}", [problem], chinese=True)
 
 
 def _check_header(name: str, header: list[str], number: int) -> None:

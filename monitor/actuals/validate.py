@@ -82,7 +82,7 @@ def check(table: RawTable, catalogue: Catalogue, *, submitted_by: str | None = N
         region = region or _region_of_file(table, catalogue)
     if not table.rows and not blank:
         problem = Problem(table.file, None, None, "列名行下面没有数据行", "至少一行数据")
-        raise DataError(f"{table.file}：没有数据行，未导入任何数据", [problem])
+        raise DataError(f"{table.file}：没有数据行，未导入任何数据", [problem], chinese=True)
     records: list[dict] = []
     problems: list[Problem] = []
     first_row: dict[tuple[str, str, str], int] = {}
@@ -111,12 +111,12 @@ def check(table: RawTable, catalogue: Catalogue, *, submitted_by: str | None = N
         refused = len({p.row for p in problems})
         total = len({raw.number for raw in table.rows} - set(blank))
         summary = f"{table.file}：{total} 行数据中有 {refused} 行有错，整个文件未导入"
-        raise DataError(summary, problems)
+        raise DataError(summary, problems, chinese=True)
     if not records:
         column = "、".join(f"“{h}”" for h in headers.get("value", [])) or "数值"
         message = f"{len(blank)} 行都没有填写数值（{column}列为空），没有可导入的数据"
         problem = Problem(table.file, None, None, message, "在数值列填写报送的数值后再报送；不需要报送的行可以留空")
-        raise DataError(f"{table.file}：没有填写任何数值，未导入任何数据", [problem])
+        raise DataError(f"{table.file}：没有填写任何数值，未导入任何数据", [problem], chinese=True)
     return Checked(_frame(records), tuple(sorted(blank)))
 
 
@@ -130,7 +130,7 @@ def _region_of_file(table: RawTable, catalogue: Catalogue) -> RegionRef:
                "文件没有“地区”列，文件名中也没有地区名称，无法判断是哪个地区的数据")
     expected = "加一列“地区”，或在文件名中写明地区，如 城口县_2025年.xlsx（命令行导入时也可用 --region 指定）"
     raise DataError(f"{table.file}：不知道是哪个地区的数据，未导入任何数据",
-                    [Problem(table.file, table.header_row, None, message, expected)])
+                    [Problem(table.file, table.header_row, None, message, expected)], chinese=True)
 
 
 _Ref = TypeVar("_Ref", RegionRef, IndicatorRef)
@@ -157,7 +157,7 @@ def _roles(table: RawTable) -> dict[str, list[str]]:
             message = f"缺少“{ROLE_WORDS[role]}”列（找到的列名：{found}）"
             problems.append(Problem(table.file, table.header_row, None, message, f"列名为 {names} 之一的列"))
     if problems:
-        raise DataError(f"{table.file}：列名行不可用，未导入任何数据", problems)
+        raise DataError(f"{table.file}：列名行不可用，未导入任何数据", problems, chinese=True)
     return headers
 
 

@@ -120,7 +120,7 @@ def _main() -> None:
         exc.show()
         code = EXIT_USAGE
     except DataError as exc:
-        click.echo(mask(f"error: {exc.report()}"), err=True)
+        click.echo(mask(f"{'错误：' if exc.chinese else 'error: '}{exc.report()}"), err=True)
         code = EXIT_USAGE
     except MonitorError as exc:
         click.echo(mask(f"error: {exc}"), err=True)

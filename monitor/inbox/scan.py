@@ -269,7 +269,7 @@ def _read(path: Path, name: str) -> RawTable:
         log.warning("inbox: %s cannot be read", name, exc_info=True)
         problem = Problem(name, None, None, f"文件无法读取（{type(exc).__name__}），可能已损坏",
                           ".csv 文件，或用 Excel、WPS 保存的 .xlsx 文件")
-        raise DataError(f"{name}：无法读取，未导入任何数据", [problem]) from exc
+        raise DataError(f"{name}：无法读取，未导入任何数据", [problem], chinese=True) from exc
 
 
 def _name_refused(raw: str, name: str, error: DataError | None) -> DataError:
@@ -280,7 +280,7 @@ def _name_refused(raw: str, name: str, error: DataError | None) -> DataError:
     problem = Problem(name, None, None, f"文件名不是 UTF-8 编码（{how}，读作“{name}”），服务器不能按原名记录和回复",
                       "UTF-8 编码的文件名：在 Windows 中直接复制到报送文件夹即可；用压缩包或 FTP 传送时请选用 UTF-8 文件名")
     problems = [problem, *(error.problems if error else [])]
-    return DataError(f"{name}：文件名不是 UTF-8 编码，未导入任何数据", problems)
+    return DataError(f"{name}：文件名不是 UTF-8 编码，未导入任何数据", problems, chinese=True)
 
 
 def _escaped(raw: str) -> bool:
