@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -34,14 +35,17 @@ class Problem:
             text += f" (expected {self.expected})"
         return text
 
-    def chinese(self) -> str:
-        """The problem as a county clerk reads it: 城口县.xlsx 第 5 行，「数值」列：…；应为：…"""
-        where = f"{self.file} 第 {self.row} 行" if self.row is not None else self.file
+    def chinese(self, show: Callable[[object], str] = str, *, with_file: bool = True) -> str:
+        """The problem as a county clerk reads it: 城口县.xlsx 第 5 行，「数值」列：…；应为：… (without the file:
+        第 5 行，「数值」列：…, or 整个文件：… for a problem of no row). ``show`` makes each value from the file safe
+        for where it goes (a robot's markdown escapes it)."""
+        row = f"第 {self.row} 行" if self.row is not None else ("" if with_file else "整个文件")
+        where = " ".join(part for part in (self.file if with_file else "", row) if part)
         if self.field:
-            where += f"，「{self.field}」列"
-        text = f"{where}：{self.message}"
+            where += f"，「{show(self.field)}」列"
+        text = f"{where}：{show(self.message)}"
         if self.expected:
-            text += f"；应为：{self.expected}"
+            text += f"；应为：{show(self.expected)}"
         return text
 
 

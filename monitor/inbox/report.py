@@ -43,16 +43,7 @@ def regions_named(table: RawTable | None, catalogue: Catalogue) -> list[RegionRe
 
 def problem_line(problem: Problem, flavour: str = "text") -> str:
     """One problem: 第 5 行，「数值」列：…；应为：…"""
-    def inert(value: object) -> str:
-        return md_escape(value, flavour)
-
-    where = f"第 {problem.row} 行" if problem.row is not None else "整个文件"
-    if problem.field:
-        where += f"，「{inert(problem.field)}」列"
-    text = f"{where}：{inert(problem.message)}"
-    if problem.expected:
-        text += f"；应为：{inert(problem.expected)}"
-    return text
+    return problem.chinese(lambda value: md_escape(value, flavour), with_file=False)
 
 
 def refused_rows(error: DataError) -> int:
