@@ -212,3 +212,17 @@ def test_the_report_judges_exactly_what_check_judges(monitor, database_url, as_o
             pd.testing.assert_frame_equal(reported.reset_index(drop=True), checked.reset_index(drop=True))
     finally:
         engine.dispose()
+
+
+def test_a_report_file_gets_the_permissions_of_any_file_the_user_writes(tmp_path):
+    import os
+    import stat
+
+    from monitor.report.files import write_file
+
+    old = os.umask(0o022)
+    try:
+        write_file(tmp_path / "报告.html", b"<html></html>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "报告.html").stat().st_mode) == 0o644  # not mkstemp's private 0600

@@ -53,6 +53,8 @@ def write_file(path: Path, data: bytes) -> None:
             raise IsADirectoryError(21, "是一个文件夹 (is a directory)")
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         try:
+            # mkstemp makes the file private (0600); a report is shared like any file the user writes
+            os.fchmod(handle, 0o666 & ~_umask())
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
             os.replace(temporary, path)
@@ -62,3 +64,9 @@ def write_file(path: Path, data: bytes) -> None:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise MonitorError(f"无法写入报告文件 {path}：{reason} (cannot write the report file)") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
