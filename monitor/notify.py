@@ -26,7 +26,8 @@ from monitor.bulk import paused_gc
 from monitor.channels.base import Channel, Message
 from monitor.core import columns as c
 from monitor.delivery.channels import build_channels
-from monitor.delivery.deliver import DeliveryReport, deliver_due, stopping
+from monitor.delivery.deliver import DeliveryReport, deliver_due
+from monitor.stopping import stopping
 from monitor.messages.charts import with_charts
 from monitor.messages.model import Notification
 from monitor.messages.render import Renderer

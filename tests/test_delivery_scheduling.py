@@ -11,6 +11,7 @@ from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from monitor.channels.base import Message
 from monitor.daemon import runner
 from monitor.daemon.runner import Daemon
+from monitor import stopping as stopping_module
 from monitor.delivery import deliver as deliver_module
 from monitor.delivery.deliver import deliver_due
 from monitor.settings import load_settings
@@ -66,7 +67,7 @@ def test_the_job_failed_log_line_carries_the_real_traceback(tmp_path, caplog):
 
 
 def test_a_stop_request_reaches_a_delivery_started_by_someone_else(engine, monkeypatch):
-    monkeypatch.setattr(deliver_module, "_stopping", threading.Event())
+    monkeypatch.setattr(stopping_module, "_event", threading.Event())
     keys = [f"key-{i}" for i in range(4)]
     with WeComRobots(keys, latency=0.2) as robots:
         channels = {key: robots.channel_for(key) for key in keys}

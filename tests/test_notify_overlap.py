@@ -145,11 +145,11 @@ def test_a_run_that_cannot_get_the_evaluation_lock_in_time_says_so_in_one_line_e
 
 
 def test_a_daemon_asked_to_stop_gives_up_waiting_for_the_evaluation_lock_at_once(monitor, database_url, monkeypatch):
-    from monitor.delivery import deliver as deliver_module
+    from monitor import stopping as stopping_module
 
     stopping = threading.Event()
     stopping.set()  # SIGTERM arrived (Daemon.request_stop calls stop_all)
-    monkeypatch.setattr(deliver_module, "_stopping", stopping)
+    monkeypatch.setattr(stopping_module, "_event", stopping)
     engine = make_engine(database_url)
     try:
         with exclusive(engine, notify_module.EVALUATION_LOCK, wait=5, what="a test holding the lock"):

@@ -44,6 +44,7 @@ from monitor.daemon.work import job_work
 from monitor.errors import ConfigError
 from monitor.jobs import JOB_IDS, JobContext, record_missed, run_recorded
 from monitor.settings import Settings
+from monitor.stopping import stop_all
 
 log = logging.getLogger(__name__)
 
@@ -233,8 +234,6 @@ class Daemon:
     # --- the life of the daemon -------------------------------------------------------------------------------
 
     def request_stop(self, *_args: object) -> None:
-        from monitor.delivery.deliver import stop_all
-
         if not self.stop.is_set():
             log.info("stopping: no new work; waiting for running jobs")
         self.stop.set()

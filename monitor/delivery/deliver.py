@@ -68,6 +68,7 @@ from sqlalchemy.exc import DBAPIError
 
 from monitor.channels.base import Channel, DeliveryError, Message
 from monitor.channels.http import new_session, use_session
+from monitor.stopping import stop_all, stopping  # noqa: F401 - stop_all: the deliverer's own entry as well
 from monitor.storage import outbox_store as ob
 
 log = logging.getLogger(__name__)
@@ -88,19 +89,8 @@ KIND_CONCURRENCY = {"email": 4, "log": 1}  # all mail goes through one SMTP serv
 RESCAN_EVERY = 1.0  # seconds: how often the planner looks for new due rows while workers are busy
 LEDGER_BATCH = 256  # requests per ledger transaction at most
 
-_stopping = threading.Event()
 _engine_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 _engine_locks_guard = threading.Lock()
-
-
-def stop_all() -> None:
-    """Ask every delivery running in this process to finish the parts in hand and take no new one (SIGTERM)."""
-    _stopping.set()
-
-
-def stopping() -> bool:
-    """Whether :func:`stop_all` was called in this process (the daemon is stopping)."""
-    return _stopping.is_set()
 
 
 def _engine_lock(engine: Engine) -> threading.Lock:
@@ -155,7 +145,7 @@ def deliver_due(
     """
     with _engine_lock(engine):
         run = _Delivery(engine, channels, _in_utc(clock), worker, limit,
-                        lambda: should_stop() or _stopping.is_set(), workers or WORKERS)
+                        lambda: should_stop() or stopping(), workers or WORKERS)
         return run.run()
 
 
