@@ -33,7 +33,8 @@ import pandas as pd
 
 from monitor.core import columns as c
 from monitor.core.status import ACHIEVED, MISSED, final_label
-from monitor.report.figures import EPS, GROWTH, PERCENT, amount, difference, missing, number, row_digits
+from monitor.report.figures import (EPS, GROWTH, PERCENT, amount, difference, missing, number, optional_number,
+                                    row_digits)
 
 JUDGEMENT = "judgement"  # the field of `monitor check --format json/csv` and of the message rows
 RATE_KINDS = ("yearly_rate", "reduction")
@@ -139,14 +140,7 @@ class _Row:
         return text or None
 
     def num(self, name: str) -> float | None:
-        value = self.row.get(name)
-        if missing(value):
-            return None
-        try:
-            out = float(value)
-        except (TypeError, ValueError):
-            return None
-        return out if math.isfinite(out) else None
+        return optional_number(self.row.get(name))
 
     def count(self, name: str) -> int | None:
         value = self.num(name)
