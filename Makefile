@@ -27,15 +27,12 @@ $(TEST_STAMP): $(STAMP)
 
 install: $(STAMP)
 
-# Each `monitor` process pays its start-up (about 0.5 s with pandas and SQLAlchemy): the samples go in one import.
+# The demo: `monitor init`, `monitor actuals import config/samples/* --submitted-by demo`, `monitor plans check` and
+# `monitor check --as-of $(DEMO_AS_OF) --fail-on never --notify`, run in one process by monitor/demo.py, so the
+# imports (pandas, SQLAlchemy, pydantic: most of each command's start-up) are paid once.
 demo: $(STAMP)
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	@export MONITOR_DATABASE_URL=sqlite:///$(DEMO_DB); \
-	set --; for f in config/samples/*.csv config/samples/*.xlsx; do [ -e "$$f" ] && set -- "$$@" "$$f"; done; \
-	$(BIN)/monitor init && \
-	{ [ $$# -eq 0 ] || $(BIN)/monitor actuals import "$$@" --submitted-by demo || exit 3; } && \
-	$(BIN)/monitor plans check >/dev/null; \
-	$(BIN)/monitor check --as-of $(DEMO_AS_OF) --fail-on never --notify
+	@MONITOR_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/python -m monitor.demo --as-of $(DEMO_AS_OF) --samples config/samples
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

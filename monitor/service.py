@@ -10,11 +10,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.actuals.catalogue import Catalogue
 from monitor.bulk import paused_gc
 from monitor.core.status import Thresholds
 from monitor.errors import ConfigError, DataError, MonitorError
-from monitor.plans.model import Plan
 from monitor.storage import actual_store, plan_store
 from monitor.storage.db import make_engine, read_snapshot, require_current, upgrade
 
@@ -22,11 +20,13 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy import Engine
 
+    from monitor.actuals.catalogue import Catalogue
     from monitor.actuals.resolve import Resolver
+    from monitor.plans.model import Plan
     from monitor.settings import Settings
 
-# Reading and validating files (monitor.actuals.reader, .validate, monitor.plans.loader and YAML) and the
-# assessment are imported by the functions that use them, so commands that need none of them start sooner.
+# Reading and validating files (monitor.actuals.reader, .validate, monitor.plans.loader and YAML), the plan model
+# (pydantic), the catalogue and the assessment are imported by the functions that use them, so commands that need none of them start sooner.
 
 
 def open_database(settings: Settings) -> Engine:
@@ -70,6 +70,8 @@ def stored_plans(engine: Engine) -> list[Plan]:
 
 
 def catalogue(engine: Engine) -> Catalogue:
+    from monitor.actuals.catalogue import Catalogue
+
     plans = stored_plans(engine)
     if not plans:
         raise ConfigError("还没有载入任何规划：请先运行 `monitor init` 或 `monitor plans load FILE`")
@@ -81,7 +83,9 @@ def catalogue(engine: Engine) -> Catalogue:
 
 def resolver(engine: Engine) -> Resolver:
     """Regions and indicators by the names people type (monitor.actuals.resolve), from the stored plans."""
+    from monitor.actuals.catalogue import Catalogue
     from monitor.actuals.resolve import Resolver
+    from monitor.plans.model import Plan
 
     plans = stored_plans(engine)
     if not plans:

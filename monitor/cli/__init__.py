@@ -97,20 +97,28 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def main() -> None:
     """Console entry point: maps errors to exit codes and one-line messages."""
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(args: list[str]) -> int:
+    """Run one `monitor` command line (``args`` after the program name) in this process; its exit code.
+
+    Errors become exit codes and one line on stderr, as at a terminal. Several command lines may run one after
+    another in one process (monitor.demo): the imports are paid once."""
     thresholds = gc.get_threshold()
     gc.set_threshold(*COMMAND_GC_THRESHOLDS)
     try:
-        _main()
+        return _run(args)
     finally:
         gc.set_threshold(*thresholds)
 
 
-def _main() -> None:
+def _run(args: list[str]) -> int:
     from monitor.ops.logs import mask
 
-    debug = "--debug" in sys.argv[1:]
+    debug = "--debug" in args
     try:
-        code = cli.main(standalone_mode=False)
+        code = cli.main(args=list(args), prog_name="monitor", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.exceptions.Abort:
@@ -134,7 +142,7 @@ def _main() -> None:
             click.echo(mask(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"),
                        err=True)
         code = EXIT_INTERNAL
-    sys.exit(code or 0)
+    return code or 0
 
 
 def _register() -> None:

@@ -6,17 +6,20 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Integer, cast, delete, func, insert, select, update
 
 from monitor.core import columns as c
-from monitor.plans.diff import describe_changes
-from monitor.plans import target_forms
-from monitor.plans.model import Kind, Plan
 from monitor.storage.frames import categories, check_unchanged, fetch_plain_frame, numbered, texts_to_categorical
 from monitor.storage.tables import milestones, plan_indicators, plan_points, plan_revisions, plans
+
+if TYPE_CHECKING:
+    from monitor.plans.model import Plan
+
+# The plan model (pydantic) is imported where plans are saved or read whole: `monitor check` reads only frames.
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 _FLAGS = (c.STRICT, c.ABOUT, c.BASELINE_IS_ESTIMATE)
@@ -35,6 +38,9 @@ def canonical_json(plan: Plan) -> str:
 
 def save_plan(conn: Connection, plan: Plan, source_file: str | None, now: datetime) -> SaveResult:
     """Store a plan. Saving the same content again changes nothing; an edit is stored as a new version."""
+    from monitor.plans.diff import describe_changes
+    from monitor.plans.model import Plan
+
     definition = canonical_json(plan)
     digest = hashlib.sha256(definition.encode("utf-8")).hexdigest()
     row = conn.execute(select(plans.c.definition, plans.c.sha256).where(plans.c.plan_id == plan.id)).first()
@@ -89,6 +95,9 @@ def save_plan(conn: Connection, plan: Plan, source_file: str | None, now: dateti
 
 
 def _indicator_rows(plan: Plan) -> list[dict]:
+    from monitor.plans import target_forms
+    from monitor.plans.model import Kind
+
     names = {ind.id: ind.name for ind in plan.indicators}
     return [
         {
@@ -126,11 +135,15 @@ def _indicator_rows(plan: Plan) -> list[dict]:
 
 
 def stored_plans(conn: Connection) -> list[Plan]:
+    from monitor.plans.model import Plan
+
     rows = conn.execute(select(plans.c.definition).order_by(plans.c.plan_id)).scalars()
     return [Plan.model_validate_json(text) for text in rows]
 
 
 def stored_plan(conn: Connection, plan_id: str) -> Plan | None:
+    from monitor.plans.model import Plan
+
     text = conn.execute(select(plans.c.definition).where(plans.c.plan_id == plan_id)).scalar()
     return Plan.model_validate_json(text) if text else None
 
