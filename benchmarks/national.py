@@ -249,9 +249,27 @@ def describe(url: str) -> str:
     return parsed.get_backend_name() if parsed.get_backend_name() != "postgresql" else "postgresql"
 
 
+def create_missing_database(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names when the server does not have it (as ``createdb`` would),
+    connecting to the server's ``postgres`` database to do so."""
+    parsed = make_url(url)
+    name = parsed.database
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first():
+                return
+            print(f"creating the database {name}")
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
 def prepare_database(args: argparse.Namespace, url: str) -> tuple[sa.Engine, bool]:
     """An engine on an upgraded schema; True when the data must be (re)generated."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        create_missing_database(url)
     engine = make_engine(url)
     counts = database_counts(engine)
     if counts is not None and counts == expected_counts(args) and args.reuse:

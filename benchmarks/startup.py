@@ -1,7 +1,8 @@
 """Time how long `monitor` commands take to start and finish, each in a fresh process, and the warm `make demo`.
 
 Every command runs once as a warm-up (the OS file cache, .pyc files), then ``--runs`` times; the script prints the
-minimum and the median wall time of each beside its goal (issue 11), and the machine's load average before and
+minimum and the median wall time of each beside its goal (issue 11), the time this machine takes to import the
+libraries every data command needs (the floor under `monitor check`), and the machine's load average before and
 after, since a busy machine slows every figure. It needs the project's venv (``make install``); the demo database
 ``data/demo.db`` is made by running ``make demo`` once when it is missing. Run from anywhere::
 
@@ -36,6 +37,10 @@ COMMANDS: list[tuple[str, list[str], float | None, set[int]]] = [
     (f"monitor check --as-of {AS_OF}", ["check", "--as-of", AS_OF], 0.8, {0, 1, 2}),
 ]
 DEMO_GOAL = 4.0
+# Beside the commands, what this machine takes to start Python and import the libraries `monitor check` cannot do
+# without (the data stack, the database layer, the settings): the part of each figure that is not the monitor's.
+FLOOR = ("python: import pandas, sqlalchemy, pydantic_settings",
+         [sys.executable, "-c", "import pandas, sqlalchemy, pydantic_settings"])
 
 
 def monitor_command() -> list[str]:
@@ -99,6 +104,9 @@ def main() -> int:
         print(line(label, times, goal))
     if demo_times:
         print(line(f"make demo (warm, {len(demo_times)} runs)", demo_times, DEMO_GOAL))
+    label, argv = FLOOR
+    timed(argv, env, {0})
+    print(line(label, [timed(argv, env, {0}) for _ in range(args.runs)], None))
     print(f"\n{load()}")
     return 0
 

@@ -119,3 +119,13 @@ def test_the_review_table_fits_a_narrow_terminal_too(capsys, monkeypatch, databa
     assert result.code == 0, result.err
     assert max(cell_len(line) for line in result.out.splitlines()) <= 72 and not cut_off(result.out)
     assert "完成情况" in result.out and "落后" in result.out
+
+
+def test_printed_names_with_brackets_are_shown_as_printed_not_as_console_markup():
+    s, m = frames(series("a", name="[bold]科技型企业数[/bold]", baseline=20, milestones={2025: 50}, unit="家"))
+    frame = assess(s, m, observations(("a", "2024", 47)), AS_OF)
+    frame["region_name"] = "[red]城口县"
+    console = Console(width=200, file=io.StringIO(), color_system=None)
+    to_table(frame, console)
+    text = console.file.getvalue()
+    assert "[bold]科技型企业数[/bold]" in text and "[red]城口县" in text

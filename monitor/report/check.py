@@ -276,7 +276,8 @@ def fitted_table(title: str, cells: list[dict[str, str]], width: int, *, columns
     one style per row for the cell of ``style_key``."""
     shown, left_out = fit_columns(cells, width, columns, text_columns)
     widths = text_widths(cells, shown, width, columns, text_columns)
-    table = Table(title=title, title_justify="left", show_lines=False)
+    # cells and title as Text, not console markup: a printed name with brackets ("[bold]") is shown as printed
+    table = Table(title=Text(title), title_justify="left", show_lines=False)
     keys = [key for key, *_ in columns if key in shown]
     for key, header, justify, _ in columns:
         if key in shown:
@@ -284,10 +285,10 @@ def fitted_table(title: str, cells: list[dict[str, str]], width: int, *, columns
             table.add_column(header, justify=justify, no_wrap=not wraps, overflow="fold" if wraps else "ignore",
                              width=widths.get(key))
     for i, row in enumerate(cells):
-        values: list[Any] = [row[key] for key in keys]
+        values: list[Any] = [Text(row[key]) for key in keys]
         if styles is not None and style_key in keys:
             at = keys.index(style_key)
-            values[at] = Text(values[at], style=styles[i])
+            values[at] = Text(row[style_key], style=styles[i])
         table.add_row(*values)
     return table, left_out
 
