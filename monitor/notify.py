@@ -80,11 +80,9 @@ def current_alerts(config: AlertConfig, frame: pd.DataFrame, silences: list, now
     _, inhibited = inhibit(alerts, config.receivers.inhibitions)
     held = {a.fingerprint for a in inhibited}
     silencer = SilenceIndex(silences, now)
-    out = []
-    for alert in alerts:
-        silence = silencer.silenced_by(alert)
-        out.append(Current(alert, silence.id if silence is not None else None, alert.fingerprint in held))
-    return out
+    found = map(silencer.silenced_by, alerts) if silencer.active else [None] * len(alerts)  # most have none
+    return [Current(alert, silence.id if silence is not None else None, alert.fingerprint in held)
+            for alert, silence in zip(alerts, found)]
 
 
 def scope_of(frame: pd.DataFrame) -> set[tuple[str, str, str]]:

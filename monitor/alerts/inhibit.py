@@ -10,7 +10,10 @@ announcement (终期评估) is neither a source nor a target: it is a record of 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import compress
+from operator import itemgetter
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,51 +49,61 @@ def inhibit(alerts: Sequence[Alert], rules: Iterable[InhibitRule]) -> tuple[list
     """Split alerts into (kept, inhibited), each in the order given.
 
     One pass per rule over the alerts, with the sources indexed by their ``equal`` labels, so a national run
-    (tens of thousands of alerts) does not compare every pair.
+    (tens of thousands of alerts) does not compare every pair; the labels are read once, as columns.
     """
+    labels = [a.labels for a in alerts]
+    columns = _Columns(labels)
     hidden = [False] * len(alerts)
-    eligible = [not a.announcement for a in alerts]  # an announcement is never a source nor a target
+    # an announcement (Alert.announcement) is never a source nor a target
+    eligible = [label.get(m.LABEL_ANNOUNCE) != m.ANNOUNCE_FINAL for label in labels]
     for rule in rules:
-        is_source = _hits(rule.source_matchers, alerts, eligible)
-        is_target = _hits(rule.target_matchers, alerts, eligible)
+        is_source = _hits(rule.source_matchers, labels, columns, eligible)
+        is_target = _hits(rule.target_matchers, labels, columns, eligible)
+        keys = columns.keys(rule.equal)
         # per equal-key: how many sources match only the source side, and how many match both sides
-        plain: dict[tuple[str, ...], int] = {}
-        both: dict[tuple[str, ...], int] = {}
-        for alert, source, target in zip(alerts, is_source, is_target):
-            if source:
-                counts = both if target else plain
-                key = _key(alert, rule.equal)
-                counts[key] = counts.get(key, 0) + 1
-        for position, (alert, source, target) in enumerate(zip(alerts, is_source, is_target)):
-            if not target or hidden[position]:
+        plain = Counter(compress(keys, [source and not target for source, target in zip(is_source, is_target)]))
+        both = Counter(compress(keys, [source and target for source, target in zip(is_source, is_target)]))
+        for position in compress(range(len(alerts)), is_target):
+            if hidden[position]:
                 continue
-            key = _key(alert, rule.equal)
-            if plain.get(key, 0) or (not source and both.get(key, 0)):
+            key = keys[position]
+            if plain.get(key, 0) or (not is_source[position] and both.get(key, 0)):
                 hidden[position] = True
     kept = [a for a, h in zip(alerts, hidden) if not h]
     inhibited = [a for a, h in zip(alerts, hidden) if h]
     return kept, inhibited
 
 
-def _hits(matchers: Sequence[Matcher], alerts: Sequence[Alert], eligible: list[bool]) -> list[bool]:
-    """``matches(matchers, alert.labels)`` for every eligible alert (False for the others), decided once for
-    each combination of the labels the matchers name (a matcher reads nothing else): a national run has tens of
+class _Columns:
+    """The values of named labels for every alert (a missing label is the empty string), read once per name."""
+
+    def __init__(self, labels: list[dict[str, str]]) -> None:
+        self.labels = labels
+        self.read: dict[str, list[str]] = {}
+
+    def column(self, name: str) -> list[str]:
+        values = self.read.get(name)
+        if values is None:
+            try:  # the common case, every alert has the label: read by C code
+                values = list(map(itemgetter(name), self.labels))
+            except KeyError:
+                values = [label.get(name, "") for label in self.labels]
+            self.read[name] = values
+        return values
+
+    def keys(self, names: Sequence[str]) -> list[tuple[str, ...]]:
+        """The tuple of the named labels' values for every alert."""
+        if not names:
+            return [()] * len(self.labels)
+        return list(zip(*[self.column(name) for name in names]))
+
+
+def _hits(matchers: Sequence[Matcher], labels: list[dict[str, str]], columns: _Columns,
+          eligible: list[bool]) -> list[bool]:
+    """``matches(matchers, labels)`` for every eligible alert (False for the others), decided once for each
+    combination of the labels the matchers name (a matcher reads nothing else): a national run has tens of
     thousands of alerts and a handful of combinations."""
-    names = sorted({m.name for m in matchers})
-    decided: dict[tuple[str, ...], bool] = {}
-    out = []
-    for alert, ok in zip(alerts, eligible):
-        if not ok:
-            out.append(False)
-            continue
-        labels = alert.labels
-        key = tuple([labels.get(name, "") for name in names])
-        hit = decided.get(key)
-        if hit is None:
-            hit = decided[key] = matches(matchers, labels)
-        out.append(hit)
-    return out
-
-
-def _key(alert: Alert, names: list[str]) -> tuple[str, ...]:
-    return tuple(alert.labels.get(name, "") for name in names)
+    keys = columns.keys(sorted({m.name for m in matchers}))
+    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))  # each combination → its first alert
+    decided = {key: matches(matchers, labels[position]) for key, position in first.items()}
+    return [ok and hit for ok, hit in zip(eligible, map(decided.__getitem__, keys))]

@@ -18,8 +18,11 @@ the next evaluation quiet about it for good.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
+from operator import itemgetter
 
 from monitor.alerts.model import ANNOUNCE_FINAL, LABEL_ANNOUNCE, LABEL_PLAN, LABEL_RULE, SEVERITY_RANK, Alert
 from monitor.alerts.routing import Destination, Route, Router, router_for
@@ -86,9 +89,10 @@ def next_states(current: list[Current], stored: dict[str, StoredAlert], in_scope
     """New stored states: current alerts fire (keeping their start), stored firing alerts in scope resolve."""
     states: dict[str, StoredAlert] = {}
     for item in current:
-        before = stored.get(item.alert.fingerprint)
+        alert = item.alert
+        before = stored.get(alert.fingerprint)
         started = before.started_at if before is not None and before.state == FIRING else now
-        states[item.alert.fingerprint] = StoredAlert(item.alert, FIRING, started)
+        states[alert.fingerprint] = StoredAlert(alert, FIRING, started)
     for fp, before in stored.items():
         if fp in states or before.state != FIRING:
             continue
@@ -111,14 +115,20 @@ def plan_messages(
     sendable = {c.alert.fingerprint for c in current if c.sendable}
     groups: dict[tuple[str, str], tuple[Destination, list[StoredAlert]]] = {}
     for fp, state in states.items():
-        if state.state == FIRING and fp not in sendable:
+        firing = state.state == FIRING
+        if firing and fp not in sendable:
             continue
-        if state.alert.announcement and state.state != FIRING:
+        alert = state.alert
+        announcement = alert.announcement
+        if announcement and not firing:
             continue  # a verdict that changed or left the plan is never "resolved" to anyone
-        for dest in routes.destinations(state.alert.labels):
-            suffix = FINAL_GROUP if state.alert.announcement else ""
-            key = (dest.receiver, dest.group_key(state.alert.labels) + suffix)
-            groups.setdefault(key, (dest, []))[1].append(state)
+        labels, suffix = alert.labels, FINAL_GROUP if announcement else ""
+        for dest, group_key in routes.placed(labels):
+            key = (dest.receiver, group_key + suffix)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = (dest, [])
+            group[1].append(state)
     for (receiver, group_key), (dest, members) in sorted(groups.items()):
         if group_key.endswith(FINAL_GROUP):
             _plan_announcement(result, receiver, group_key, dest, members, notices, now)
@@ -147,32 +157,31 @@ def _plan_group(result: Evaluation, receiver: str, group_key: str, dest: Destina
                 now: datetime) -> None:
     firing_items, resolved_items, news, due = [], [], False, False
     for state in members:
-        fp = state.alert.fingerprint
-        notice = notices.get((fp, receiver))
-        before = stored.get(fp)
+        alert = state.alert
+        notice = notices.get((alert.fingerprint, receiver))
+        before = stored.get(alert.fingerprint)
         restarted = before is not None and before.state == RESOLVED
         if state.state == FIRING:
             is_new = notice is None or restarted or notice.resolved_notified_at is not None
-            rose = (not is_new and SEVERITY_RANK[state.alert.severity] > SEVERITY_RANK[notice.notified_severity])
+            rose = (not is_new and SEVERITY_RANK[alert.severity] > SEVERITY_RANK[notice.notified_severity])
             news |= is_new or rose
             due |= not is_new and now - notice.last_notified_at >= dest.repeat_interval
-            firing_items.append((state, is_new))
+            firing_items.append((state, is_new, notice))
         elif notice is not None and notice.resolved_notified_at is None and routes.send_resolved(receiver):
             resolved_items.append(state)
     kind = "firing" if news else "reminder" if due and firing_items else "resolved" if resolved_items else None
     if kind is None:
         return
     items = [] if kind == "resolved" else [
-        AlertItem(s.alert, "firing", s.started_at, None, new) for s, new in firing_items]
+        AlertItem(s.alert, "firing", s.started_at, None, new) for s, new, _ in firing_items]
     items += [AlertItem(s.alert, "resolved", s.started_at, s.resolved_at) for s in resolved_items]
     labels = dest.group_labels(members[0].alert.labels)
     result.messages.append(PlannedMessage(receiver, group_key, labels, kind, items))
     if kind != "resolved":
-        for state, is_new in firing_items:
-            key = (state.alert.fingerprint, receiver)
-            old = notices.get(key)
+        told = result.notices
+        for state, is_new, old in firing_items:
             first = now if is_new or old is None else old.first_notified_at
-            result.notices[key] = Notice(first, now, state.alert.severity, None)
+            told[(state.alert.fingerprint, receiver)] = Notice(first, now, state.alert.severity, None)
     for state in resolved_items:
         key = (state.alert.fingerprint, receiver)
         result.notices[key] = replace(notices[key], resolved_notified_at=now)
@@ -190,14 +199,41 @@ class Routing:
 
     # (rule, announcement, the labels the routes look at) → destinations: a national run asks 70,000 times
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # ((rule, the labels the routes look at or group by), announcement) → destinations and their group keys
+    _placed: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def destinations(self, labels: dict[str, str]) -> list[Destination]:
-        router = router_for(self.route)
+        return list(self.routed(labels))
+
+    def placed(self, labels: dict[str, str]) -> tuple[tuple[Destination, str], ...]:
+        """Each destination of :meth:`routed` with its group key (:meth:`Destination.group_key`), remembered
+        for each combination of the labels that decide both."""
+        try:  # every alert has the rule and the labels routes usually look at: read by C code
+            values = self._placing_values(labels)
+        except KeyError:
+            values = tuple([labels.get(name, "") for name in (LABEL_RULE, *self._placing)])
+        key = (values, labels.get(LABEL_ANNOUNCE) == ANNOUNCE_FINAL)
+        try:
+            return self._placed[key]
+        except (KeyError, TypeError):
+            pass
+        found = tuple((dest, dest.group_key(labels)) for dest in self.routed(labels))
+        try:
+            if len(self._placed) >= Router.MEMO_LIMIT:
+                self._placed.clear()
+            self._placed[key] = found
+        except TypeError:  # a label value that cannot be hashed: not remembered
+            pass
+        return found
+
+    def routed(self, labels: dict[str, str]) -> tuple[Destination, ...]:
+        """:meth:`destinations` as the tuple that is remembered (not to be changed)."""
         rule = labels.get(LABEL_RULE, "")
         final = labels.get(LABEL_ANNOUNCE) == ANNOUNCE_FINAL
-        key = (rule, final, router.key(labels))
+        router = self._router
+        key = (rule, final, *[labels.get(name, "") for name in router.names])  # router.key(labels), inline
         try:
-            return list(self._memo[key])
+            return self._memo[key]
         except (KeyError, TypeError):
             pass
         found = router.destinations(labels)
@@ -213,7 +249,26 @@ class Routing:
             self._memo[key] = tuple(found)
         except TypeError:  # a label value that cannot be hashed: not remembered
             pass
-        return found
+        return tuple(found)
+
+    @cached_property
+    def _router(self) -> Router:
+        return router_for(self.route)
+
+    @cached_property
+    def _placing(self) -> tuple[str, ...]:
+        """The labels that decide where an alert goes and in which group: the routes' matchers, the routes' and
+        the rules' group_by, and the plan (announcements are grouped by plan too)."""
+        router = self._router
+        names = {*router.names, *router.group_names, LABEL_PLAN}
+        for group_by in self.rule_group_by.values():
+            names.update(group_by)
+        return tuple(sorted(names))
+
+    @cached_property
+    def _placing_values(self) -> Callable[[dict[str, str]], tuple[str, ...]]:
+        """The rule and the :attr:`_placing` labels of an alert, as a tuple (KeyError when one is missing)."""
+        return itemgetter(LABEL_RULE, *self._placing)  # two names at least: it always gives a tuple
 
     def send_resolved(self, receiver: str) -> bool:
         return receiver in self.resolved_receivers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,14 @@ def fingerprint(plan_id: str, region_code: str, indicator_id: str, rule_id: str)
     """The stable identity of an alert: the same plan, region, indicator and rule give the same fingerprint."""
     key = "\x1f".join((plan_id, region_code, indicator_id, rule_id))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def fingerprints(plan_ids: Iterable[str], region_codes: Iterable[str], indicator_ids: Iterable[str],
+                 rule_ids: Iterable[str]) -> list[str]:
+    """:func:`fingerprint` of each (plan, region, indicator, rule), for the tens of thousands of a national run."""
+    sha256 = hashlib.sha256
+    return [sha256(f"{plan}\x1f{region}\x1f{indicator}\x1f{rule}".encode()).hexdigest()[:16]
+            for plan, region, indicator, rule in zip(plan_ids, region_codes, indicator_ids, rule_ids)]
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,17 @@ LIVE_PHASES = (IN_PROGRESS, AWAITING_FINAL)
 
 
 def _texts(frame: pd.DataFrame, name: str) -> np.ndarray:
-    column = frame[name].astype(object)
-    return column.where(column.notna(), "").to_numpy(dtype=object)
+    return frame[name].to_numpy(dtype=object, na_value="", copy=True)
 
 
 def _year_of(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """The year a period label starts with ("2026", "2026Q2", "2026-03" → 2026), NaN when there is none."""
-    text = frame[name].astype("string").str[:4]
-    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    """The year a period label starts with ("2026", "2026Q2", "2026-03" → 2026), NaN when there is none.
+
+    Read once per distinct label (a national frame has hundreds of thousands of rows and a few dozen periods)."""
+    codes, labels = pd.factorize(frame[name])  # a missing label is -1
+    text = pd.Series(labels, dtype=object).astype("string").str[:4]
+    years = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.append(years, np.nan)[codes]
 
 
 def post_plan(frame: pd.DataFrame) -> np.ndarray:

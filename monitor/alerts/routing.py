@@ -60,7 +60,7 @@ class Destination:
     repeat_interval: timedelta
 
     def group_key(self, labels: dict[str, str]) -> str:
-        return self.receiver + ":{" + ",".join(f"{k}={labels.get(k, '')}" for k in self.group_by) + "}"
+        return self.receiver + ":{" + ",".join([f"{k}={labels.get(k, '')}" for k in self.group_by]) + "}"
 
     def group_labels(self, labels: dict[str, str]) -> dict[str, str]:
         return {k: labels.get(k, "") for k in self.group_by}
@@ -173,12 +173,16 @@ class Router:
     def __init__(self, route: Route) -> None:
         self.root = _Node(route, None, DEFAULT_GROUP_BY, DEFAULT_REPEAT)
         names: set[str] = set()
+        grouping: set[str] = set()
         stack = [self.root]
         while stack:
             node = stack.pop()
             names.update(m.name for m in node.matchers)
+            if node.own is not None:
+                grouping.update(node.own.group_by)
             stack.extend(node.children)
         self.names = tuple(sorted(names))  # every label some matcher looks at: they alone decide the answer
+        self.group_names = tuple(sorted(grouping))  # every label some destination groups by
         self._memo: dict[tuple[str, ...], tuple[Destination, ...]] = {}
 
     def key(self, labels: dict[str, str]) -> tuple:
