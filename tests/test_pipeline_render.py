@@ -7,6 +7,7 @@ import gc
 from pathlib import Path
 
 import jinja2
+import jinja2.compiler
 import pytest
 
 from monitor.messages.model import Notification
@@ -15,7 +16,8 @@ from monitor.messages.samples import sample_notification
 
 
 def jinja2s_own(renderer: Renderer) -> Renderer:
-    """The same renderer, calling macros and importing templates the way Jinja2 itself does."""
+    """The same renderer, compiling templates, calling macros and importing templates the way Jinja2 itself does."""
+    renderer.env.code_generator_class = jinja2.compiler.CodeGenerator
     renderer.env.context_class = jinja2.runtime.Context
     renderer.env.template_class = jinja2.Template
     return renderer

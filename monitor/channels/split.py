@@ -27,7 +27,7 @@ Measure = Callable[[str], int]
 Prefix = Callable[[int, int], str]
 
 _LINE_ENDS = re.compile(r"(?<=\n)")
-_BLOCK_ENDS = re.compile(r"(?<=\n\n)(?=[^\n])")  # after a blank line, before the next paragraph
+_BLANK_RUNS = re.compile(r"\n\n+")  # a paragraph starts after one, unless the text ends there
 _MIN_BUDGET = 8  # room for the widest character in any measure we use (a 6-byte JSON escape)
 
 
@@ -56,10 +56,12 @@ def split_bodies(
     """The bodies of the parts (without their prefixes); see the module docstring for the guarantee."""
     if measure(text) + reserve <= max_bytes:
         return [text]
+    blocks = _blocks(text)
+    sizes = [measure(block) for block in blocks]  # the same for every number of parts tried
     n = 2
     for _ in range(64):
         budgets = _Budgets(max_bytes, reserve, prefix, measure, n)
-        bodies = _pack(text, budgets, measure)
+        bodies = _pack(blocks, sizes, budgets, measure)
         if len(bodies) == n:
             return bodies
         n = len(bodies)
@@ -97,12 +99,12 @@ class _Budgets:
         return room
 
 
-def _pack(text: str, budget: Callable[[int], int], measure: Measure) -> list[str]:
-    """Greedy: fill each part with whole items (blocks), else whole lines; cut a line only when it alone is longer
-    than a part. An item that does not fit in what is left of a part starts the next one when it fits there."""
+def _pack(blocks: list[str], sizes: list[int], budget: Callable[[int], int], measure: Measure) -> list[str]:
+    """Greedy: fill each part with whole items (``blocks``, measuring ``sizes``), else whole lines; cut a line only
+    when it alone is longer than a part. An item that does not fit in what is left of a part starts the next one
+    when it fits there."""
     packer = _Packer(budget, measure)
-    for block in _blocks(text):
-        size = measure(block)
+    for block, size in zip(blocks, sizes):
         if packer.used + size <= packer.room:
             packer.add(block, size)
         elif packer.current and size <= budget(len(packer.bodies) + 2):
@@ -120,9 +122,7 @@ def _blocks(text: str) -> list[str]:
     item's bold title on DingTalk) stays with the paragraph after it. Joining the items gives back ``text``."""
     out: list[str] = []
     pending = ""
-    for piece in _BLOCK_ENDS.split(text):
-        if not piece:
-            continue
+    for piece in _paragraphs(text):
         pending += piece
         if "\n" not in piece.rstrip("\n"):
             continue
@@ -130,6 +130,21 @@ def _blocks(text: str) -> list[str]:
         pending = ""
     if pending:
         out.append(pending)
+    return out
+
+
+def _paragraphs(text: str) -> list[str]:
+    """``text`` cut after every blank line that a paragraph follows (what splitting at ``_BLOCK_ENDS`` gives, without
+    its empty pieces): at the end of each run of two or more line breaks, found by a quick search for the run."""
+    out: list[str] = []
+    start = 0
+    for run in _BLANK_RUNS.finditer(text):
+        end = run.end()
+        if end < len(text):
+            out.append(text[start:end])
+            start = end
+    if start < len(text):
+        out.append(text[start:])
     return out
 
 

@@ -83,7 +83,28 @@ def md_escape(value: Any, flavour: str) -> str:
     The html flavour matters in macros shared with ``.html`` templates: Jinja2 marks a macro's output safe when
     an autoescaping template calls it, even when the macro itself lives in a non-HTML file, so such macros must
     escape their values themselves.
+
+    Short texts are remembered per flavour: a national run escapes the same indicator names, units and periods
+    tens of thousands of times (longer texts, alert summaries and notes, are mostly said once).
     """
+    if value.__class__ is str and len(value) <= _REMEMBER_LENGTH:
+        known = _ESCAPED.get(flavour)
+        if known is not None:
+            text = known.get(value)
+            if text is None:
+                if len(known) >= _REMEMBER_COUNT:
+                    known.clear()
+                text = known[value] = _md_escape(value, flavour)
+            return text
+    return _md_escape(value, flavour)
+
+
+_REMEMBER_LENGTH = 64  # characters: md_escape remembers texts up to this long,
+_REMEMBER_COUNT = 4096  # this many of them per flavour (then starts again)
+_ESCAPED: dict[str, dict[str, str]] = {flavour: {} for flavour in _TABLES}
+
+
+def _md_escape(value: Any, flavour: str) -> str:
     if flavour not in _TABLES:
         raise ValueError(f"unknown markdown flavour {flavour!r} (expected one of {', '.join(FLAVOURS)})")
     if value.__class__ is str and flavour != "html" and not _INERT_NOT.search(value) and value == value.strip():
@@ -100,6 +121,8 @@ def md_escape(value: Any, flavour: str) -> str:
 
 
 def _missing(value: Any) -> bool:
+    if value.__class__ is float:
+        return value - value != 0.0  # inf - inf and nan - nan are nan
     return value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value)))
 
 
@@ -118,7 +141,10 @@ def signed(value: Any, digits: int = 4) -> str:
 
 def pct(value: Any, sign: bool = False) -> str:
     """A fraction as a percentage with one decimal: 0.9512 → ``95.1%`` (``+95.1%`` with ``sign=True``)."""
-    if _missing(value):
+    if value.__class__ is float:  # most figures: told finite without a call
+        if value - value != 0.0:
+            return MISSING
+    elif _missing(value):
         return MISSING
     text = f"{value * 100:.1f}%"
     if text == "-0.0%":
@@ -130,10 +156,12 @@ def qty(value: Any, unit: Any = None, sign: bool = False, digits: int = 4) -> st
     """A number with its unit, no space, as the check table writes rates: ``0.2408亿元``, ``31家``, ``0.678%``.
     With ``sign`` it is a difference (a gap): ``-0.0408亿元``, and ``-0.2个百分点`` for a percentage. ``digits``:
     at most that many decimals (templates pass the row's ``a.digits``, the precision its plan prints)."""
-    text = signed(value, digits) if sign else num(value, digits)
+    text = signed(value, digits) if sign else number(value, digits)
     if text == MISSING or not unit:
         return text
-    return text + (difference_unit(str(unit)) if sign else str(unit))
+    if sign:
+        return text + difference_unit(str(unit))
+    return text + (unit if unit.__class__ is str else str(unit))
 
 
 def rate(value: Any, trajectory: Any, unit: Any = None, sign: bool = True) -> str:

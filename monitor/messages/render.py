@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import traceback
 from pathlib import Path
@@ -59,7 +58,6 @@ WEBHOOK_BODY = "webhook/body.json.j2"
 WEBHOOK_DESCRIPTION = "webhook/description.txt.j2"
 DISTRIBUTION = "plan-pace-monitor"
 
-_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def bundled_candidates() -> tuple[Path, ...]:
@@ -113,8 +111,10 @@ def _submission_names(channel_kind: str) -> dict[str, str]:
 
 def _tidy(text: str) -> str:
     """Trailing spaces off every line, at most one blank line in a row, no blank lines at either end."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
+    text = "\n".join([line.rstrip() for line in text.replace("\r\n", "\n").split("\n")])
+    while "\n\n\n" in text:  # each pass shortens every run of line breaks (quicker than a regex for \n{3,})
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip("\n")
 
 
 class Renderer:

@@ -28,6 +28,8 @@ RANK_UNIT = "位"
 _COUNT_UNITS = ("家", "件", "个", "人", "项", "所", "名", "座", "台", "户", "次", "篇", "人次", "家次", "张", "辆")
 _DEFAULT_DIGITS = {RANK_UNIT: 0, **dict.fromkeys(_COUNT_UNITS, 1)}
 _PRINTED = (c.BASELINE, c.TARGET, c.BAND_LOW, c.BAND_HIGH, c.TARGET_TEXT)
+_SHORT_BELOW = 1e4  # _decimals tells the decimals of smaller numbers without rounding them
+_SCALE = 10.0 ** MAX_DIGITS
 
 
 # ---- numbers (shared with monitor.report.check and the message filters) ----
@@ -35,9 +37,15 @@ _PRINTED = (c.BASELINE, c.TARGET, c.BAND_LOW, c.BAND_HIGH, c.TARGET_TEXT)
 def number(value: Any, digits: int = 4) -> str:
     """Up to ``digits`` decimals, trailing zeros dropped, thousands separated: 1346.52168 → ``1,346.5217``;
     unknown → ``—``. The number format of every table and message."""
-    if missing(value):
+    if value.__class__ is float and digits.__class__ is int:  # most figures: the quick way to the same text
+        if value - value != 0.0:  # inf - inf and nan - nan are nan
+            return MISSING
+        # below 999 no rounding reaches a thousands separator, and %-formatting without one is quicker
+        text = "%.*f" % (digits, value) if -999.0 < value < 999.0 else f"{value:,.{digits}f}"
+    elif missing(value):
         return MISSING
-    text = f"{value:,.{digits}f}"
+    else:
+        text = f"{value:,.{digits}f}"
     if "." in text:  # trailing zeros of the decimals only: 30 with no decimals stays 30
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -56,7 +64,16 @@ def row_digits(row: Mapping[str, Any]) -> int:
     target, band ends and printed target."""
     estimated = row.get(c.BASELINE_ESTIMATED)
     skip = c.BASELINE if isinstance(estimated, (bool, np.bool_)) and estimated else None
-    return digits_for(row.get(c.UNIT), *(row.get(name) for name in _PRINTED if name != skip))
+    shown = 0  # digits_for's, without a call per figure: most are absent (None, no decimals)
+    for name in _PRINTED:
+        if name != skip:
+            value = row.get(name)
+            if value is not None:
+                decimals = _decimals(value)
+                if decimals > shown:
+                    shown = decimals
+    unit = row.get(c.UNIT)
+    return min(MAX_DIGITS, max(_DEFAULT_DIGITS.get(str(unit) if unit else "", 2), shown))
 
 
 def frame_digits(frame: pd.DataFrame) -> np.ndarray:
@@ -87,15 +104,32 @@ def frame_digits(frame: pd.DataFrame) -> np.ndarray:
 
 def _decimals(value: Any) -> int:
     """Decimals ``value`` is printed with: 2.65 → 2, 3.0 → 0, ">22.5" → 1 (the longest in a text)."""
-    if value is None or value is pd.NA:
+    if value.__class__ is float:
+        x = value
+    elif value is None or value is pd.NA:
         return 0
-    if isinstance(value, str):
+    elif isinstance(value, str):
         return max((len(found) for found in re.findall(r"\.(\d+)", value)), default=0)
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return 0
-    if not math.isfinite(x):
+    else:
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            return 0
+    if -_SHORT_BELOW < x < _SHORT_BELOW:  # finite too
+        # The loop below without its costly decimal roundings, for a number that has at most MAX_DIGITS
+        # decimals D (most printed figures): x·10^MAX_DIGITS is then within 1e-6 of the whole number n = D·10^4,
+        # x within 1e-10 of D, so rounding x to D's decimals moves it by less than the tolerance, 1e-9·max(1, |x|),
+        # and rounding it to fewer by at least 10^-MAX_DIGITS minus that, more than the tolerance of a number
+        # this small (under 1e-5): the loop stops at D's decimals, which n's trailing zeros tell.
+        scaled = x * _SCALE
+        whole = round(scaled)
+        if -1e-6 < scaled - whole < 1e-6:
+            for k in range(MAX_DIGITS, 0, -1):
+                if whole % 10:
+                    return k
+                whole //= 10
+            return 0
+    elif not math.isfinite(x):
         return 0
     for k in range(MAX_DIGITS + 1):
         if abs(round(x, k) - x) <= 1e-9 * max(1.0, abs(x)):
@@ -106,9 +140,14 @@ def _decimals(value: Any) -> int:
 def behind_ahead(shortfall: Any, unit: Any, digits: int | None = None) -> str:
     """A shortfall (positive = behind, for every direction) said so its sign never misleads: ``落后0.38个百分点``,
     ``领先2家``, ``持平``; a rank's shortfall reads like every other row's. Unknown → ``—``."""
-    if missing(shortfall):
+    if shortfall.__class__ is float:  # most figures: told known without the calls of missing() and float()
+        if shortfall - shortfall != 0.0:  # inf - inf and nan - nan are nan
+            return MISSING
+        x = shortfall
+    elif missing(shortfall):
         return MISSING
-    x = float(shortfall)
+    else:
+        x = float(shortfall)
     size = number(abs(x), digits_for(unit) if digits is None else digits)
     if size == "0":
         return "持平"
@@ -120,9 +159,14 @@ def yearly_need(rate: Any, trajectory: Any, unit: Any, direction: Any = None, di
     percentage: ``年均增长17.1%`` on a compound path; ``每年提高0.5个百分点`` for a percentage indicator,
     ``每年增加4家``, ``每年前移2位`` (a rank) on a linear one; ``已达到目标`` when nothing more is needed (the
     rate points away from the indicator's direction). Unknown → ``—``."""
-    if missing(rate):
+    if rate.__class__ is float:  # as in behind_ahead
+        if rate - rate != 0.0:
+            return MISSING
+        x = rate
+    elif missing(rate):
         return MISSING
-    x = float(rate)
+    else:
+        x = float(rate)
     lower = direction == "lower"
     if trajectory == "compound":
         size = f"{abs(x) * 100:.1f}%"
@@ -162,6 +206,8 @@ def difference_unit(unit: Any) -> str:
 
 def missing(value: Any) -> bool:
     """None, NA or a float that is not finite: shown as ``—``."""
+    if value.__class__ is float:
+        return value - value != 0.0  # inf - inf and nan - nan are nan
     if value is None or value is pd.NA:
         return True
     try:

@@ -44,9 +44,12 @@ _BASELINE_WORDS = "基期值"
 
 # ---- one row ----
 
-def judgement(row: Mapping[str, Any]) -> str:
-    """The row's sentence in plan language; "" for a plain path row (and where nothing can be said yet)."""
-    r = _Row(row)
+def judgement(row: Mapping[str, Any], digits: int | None = None) -> str:
+    """The row's sentence in plan language; "" for a plain path row (and where nothing can be said yet).
+    ``digits``: the row's :func:`row_digits`, when the caller has worked it out already."""
+    if _nothing_to_say(row):
+        return ""
+    r = _Row(row, digits)
     parts: list[str] = []
     if r.form == "bound":
         parts.append(_bound(r))
@@ -66,6 +69,24 @@ def judgement(row: Mapping[str, Any]) -> str:
         parts.append(_annual_beside(r))
     parts.append(_baseline(r))
     return "；".join(part for part in parts if part)
+
+
+def _nothing_to_say(row: Mapping[str, Any]) -> bool:
+    """A row :func:`judgement` surely has nothing to say of, told from its fields alone (most rows of a national
+    run's messages): a plain path (no form or ``path``, neither a yearly rate nor a reduction, no strict printed
+    target), without an annual target or a stated baseline. Every family above then words nothing."""
+    annual, stated, printed = row.get(c.ANNUAL_TARGET), row.get(c.STATED_BASELINE), row.get(c.TARGET_TEXT)
+    return ((annual is None or optional_number(annual) is None)  # None, most rows: no call needed
+            and (stated is None or optional_number(stated) is None)
+            and _text(row.get(c.FORM)) in (None, "path") and _text(row.get(c.KIND)) not in RATE_KINDS
+            and (printed is None or not (_text(printed) or "").startswith((">", "<"))))
+
+
+def _text(value: Any) -> str | None:
+    """A field as text; None for None, NA, NaN and the empty string."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value) or None
 
 
 def needs_judgement(frame: pd.DataFrame) -> np.ndarray:
@@ -119,12 +140,12 @@ def judgements(frame: pd.DataFrame) -> np.ndarray:
 class _Row:
     """Typed access to a row's fields: text or None, float or None."""
 
-    def __init__(self, row: Mapping[str, Any]) -> None:
+    def __init__(self, row: Mapping[str, Any], digits: int | None = None) -> None:
         self.row = row
         self.form = self.text(c.FORM) or "path"
         self.kind = self.text(c.KIND) or "level"
         self.unit = self.text(c.UNIT) or ""
-        self.digits = row_digits(row)
+        self.digits = row_digits(row) if digits is None else digits
         self.status = self.text(c.STATUS)
         self.final_status = self.text(c.FINAL_STATUS)
         self.target_text = self.text(c.TARGET_TEXT)
@@ -133,11 +154,7 @@ class _Row:
                              and self.text(c.PERIOD) == self.text(c.FINAL_PERIOD))
 
     def text(self, name: str) -> str | None:
-        value = self.row.get(name)
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            return None
-        text = str(value)
-        return text or None
+        return _text(self.row.get(name))
 
     def num(self, name: str) -> float | None:
         return optional_number(self.row.get(name))
