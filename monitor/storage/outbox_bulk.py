@@ -4,7 +4,7 @@ A national evaluation queues thousands of messages (one per county, several part
 records the alert states they follow from. One INSERT per part, and the message serialised again for each of its
 parts, cost seconds; here each message is serialised once and the parts go in a chunk at a time, in the order
 given (so ids follow that order, as one ``enqueue`` call after another gives them): by ``COPY`` on PostgreSQL, by
-``executemany`` (:func:`monitor.storage.alert_store.execute_many`) elsewhere.
+``executemany`` (:func:`monitor.storage.alert_store.row_writer`) elsewhere.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 
 from monitor.channels.base import Message, stored_message
-from monitor.storage.alert_store import chunked, copies, copy_rows, execute_many
+from monitor.storage.alert_store import chunked, copies, copy_tuples, row_writer
 from monitor.storage.outbox_store import PENDING
 from monitor.storage.tables import outbox
 
@@ -48,25 +48,41 @@ def enqueue_many(conn: Connection, messages: Iterable[Outgoing], now: datetime) 
     are made as they are written, so ``messages`` may be a generator that renders or splits as it goes."""
     rows = _rows(messages, now)
     if copies(conn):
-        return copy_rows(conn, outbox, rows)
+        _compress_fast(conn)
+        return copy_tuples(conn, outbox, COLUMNS, rows)
+    write = row_writer(conn, insert(outbox), COLUMNS)
     stored = 0
     for chunk in chunked(rows, CHUNK):
-        execute_many(conn, insert(outbox), chunk)
+        write(chunk)
         stored += len(chunk)
     return stored
 
 
-def _rows(messages: Iterable[Outgoing], now: datetime) -> Iterator[dict[str, Any]]:
+def _compress_fast(conn: Connection) -> None:
+    """Have PostgreSQL compress the long texts of this transaction with LZ4 where the server has it.
+
+    A part stores its whole message (the text of every part, several kilobytes), which PostgreSQL compresses
+    before storing it: with its default method (pglz) a national run's parts keep the server busy three times as
+    long as with LZ4, which takes about a tenth more space. Only how the server keeps the text changes: what is
+    read back is the same. Servers without LZ4 (or before PostgreSQL 14) keep their method. Like ``SET LOCAL``:
+    the transaction's end restores the setting."""
+    conn.exec_driver_sql(
+        "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+        "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)")
+
+
+# the columns of the rows enqueue_many makes, in their order
+COLUMNS = ("receiver", "channel", "target", "kind", "group_key", "title", "part", "parts", "payload", "batch",
+           "message", "budget", "fingerprints", "status", "attempts", "created_at", "next_attempt_at")
+
+
+def _rows(messages: Iterable[Outgoing], now: datetime) -> Iterator[tuple]:
     for item in messages:
         batch = uuid.uuid4().hex
         message = json.dumps(stored_message(item.message), ensure_ascii=False)
         fingerprints = json.dumps(item.fingerprints)
         parts = len(item.payloads)
         for number, payload in enumerate(item.payloads, start=1):
-            yield {
-                "receiver": item.receiver, "channel": item.channel, "target": item.target, "kind": item.kind,
-                "group_key": item.group_key, "title": item.message.title, "part": number, "parts": parts,
-                "payload": json.dumps(payload, ensure_ascii=False), "batch": batch, "message": message,
-                "budget": item.budget, "fingerprints": fingerprints, "status": PENDING, "attempts": 0,
-                "created_at": now, "next_attempt_at": now,
-            }
+            yield (item.receiver, item.channel, item.target, item.kind, item.group_key, item.message.title, number,
+                   parts, json.dumps(payload, ensure_ascii=False), batch, message, item.budget, fingerprints,
+                   PENDING, 0, now, now)
