@@ -39,7 +39,7 @@ COMMANDS: list[tuple[str, list[str], float | None, set[int]]] = [
 DEMO_GOAL = 4.0
 # Beside the commands, what this machine takes to start Python and import the libraries `monitor check` cannot do
 # without (the data stack, the database layer, the settings): the part of each figure that is not the monitor's.
-FLOOR = ("python: import pandas, sqlalchemy, pydantic_settings",
+FLOOR = ("floor: the libraries alone",
          [sys.executable, "-c", "import pandas, sqlalchemy, pydantic_settings"])
 
 
