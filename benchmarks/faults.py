@@ -67,6 +67,7 @@ from sqlalchemy import delete, select, update  # noqa: E402
 from monitor.alerts.receivers import load_receivers  # noqa: E402
 from monitor.channels.base import Message  # noqa: E402
 from monitor.delivery import deliver as deliver_module  # noqa: E402
+from monitor.delivery import ledger  # noqa: E402
 from monitor.delivery.channels import build_channels  # noqa: E402
 from monitor.settings import SmtpSettings  # noqa: E402
 from monitor.storage import outbox_store as ob  # noqa: E402
@@ -315,9 +316,9 @@ class Bench:
     def drain(self, claims_stale: bool) -> bool:
         """Send everything left (the hanging robot answers again); True when nothing is left unfinished."""
         self.hanging.speak_again()
-        lease = deliver_module.LEASE
+        lease = ledger.LEASE
         if claims_stale:  # every killed process is dead: its claims would go stale when their lease ran out
-            deliver_module.LEASE = timedelta(0)
+            ledger.LEASE = timedelta(0)
         deadline = time.monotonic() + self.size.drain_s
         try:
             while time.monotonic() < deadline:
@@ -334,7 +335,7 @@ class Bench:
                 time.sleep(1.0)  # rate windows: the next minute's sends
             return False
         finally:
-            deliver_module.LEASE = lease
+            ledger.LEASE = lease
 
     def accepted_markers(self) -> Counter:
         bodies: list = []

@@ -10,7 +10,7 @@ from sqlalchemy.exc import StatementError
 from monitor.alerts.lifecycle import Current, Evaluation, Routing, plan_messages
 from monitor.alerts.model import Alert, fingerprint
 from monitor.alerts.routing import Route
-from monitor.storage import alert_store
+from monitor.storage import alert_store, bulk_write
 from monitor.storage.tables import alert_notices, alerts
 
 T0 = datetime(2025, 7, 1, 1, 0, tzinfo=timezone.utc)
@@ -107,10 +107,10 @@ def replay(engine, save, size: int) -> list[tuple[list, list]]:
     return out
 
 
-@pytest.mark.parametrize("size,chunk", [(3, alert_store.CHUNK), (40, 16)])  # 126 states: chunks of 16 rows
+@pytest.mark.parametrize("size,chunk", [(3, bulk_write.CHUNK), (40, 16)])  # 126 states: chunks of 16 rows
 def test_bulk_recording_stores_the_rows_the_per_row_code_stored(engine, monkeypatch, size, chunk):
     expected = replay(engine, per_row_save, size)
-    monkeypatch.setattr(alert_store, "CHUNK", chunk)
+    monkeypatch.setattr(bulk_write, "CHUNK", chunk)
     assert replay(engine, alert_store.save_evaluation, size) == expected
     states, notices = expected[-1]
     assert len(states) == 3 * (size + 2) and notices
@@ -121,11 +121,11 @@ def test_bulk_recording_stores_the_rows_the_per_row_code_stored(engine, monkeypa
 
 def test_the_portable_path_stores_the_same_rows(engine, monkeypatch):
     expected = replay(engine, per_row_save, 3)
-    monkeypatch.setattr(alert_store, "copies", lambda conn: False)
-    monkeypatch.setattr(alert_store, "_ON_CONFLICT", ())
+    monkeypatch.setattr(bulk_write, "copies", lambda conn: False)
+    monkeypatch.setattr(bulk_write, "_ON_CONFLICT", ())
     portable = []
-    monkeypatch.setattr(alert_store, "_upsert_portable",
-                        lambda *a, f=alert_store._upsert_portable: (portable.append(1), f(*a))[1])
+    monkeypatch.setattr(bulk_write, "_upsert_portable",
+                        lambda *a, f=bulk_write._upsert_portable: (portable.append(1), f(*a))[1])
     assert replay(engine, alert_store.save_evaluation, 3) == expected
     assert portable
 
@@ -156,13 +156,13 @@ def test_execute_many_writes_what_execute_writes(engine):
         conn.execute(insert(alert_notices), rows)
         expected = snapshot(conn)[1]
         conn.execute(delete(alert_notices))
-        alert_store.execute_many(conn, insert(alert_notices), rows)
+        bulk_write.execute_many(conn, insert(alert_notices), rows)
         assert snapshot(conn)[1] == expected
         conn.execute(delete(alert_notices))
     # rows that do not all name the same columns go through conn.execute, which refuses them as before
     uneven = [rows[0], {k: v for k, v in rows[2].items() if k != "resolved_notified_at"}]
     for write in (lambda conn: conn.execute(insert(alert_notices), uneven),
-                  lambda conn: alert_store.execute_many(conn, insert(alert_notices), uneven)):
+                  lambda conn: bulk_write.execute_many(conn, insert(alert_notices), uneven)):
         with pytest.raises(StatementError, match="resolved_notified_at"), engine.begin() as conn:
             write(conn)
     assert expected[0]["first_notified_at"] == T0 and expected[1]["first_notified_at"] == T0
@@ -170,8 +170,8 @@ def test_execute_many_writes_what_execute_writes(engine):
 
 def test_postgresql_writes_by_copy_and_sqlite_by_executemany(engine, monkeypatch):
     used = []
-    monkeypatch.setattr(alert_store, "_upsert_copied", lambda *a, f=alert_store._upsert_copied: (used.append("copy"),
-                                                                                                  f(*a))[1])
+    monkeypatch.setattr(bulk_write, "_upsert_copied", lambda *a, f=bulk_write._upsert_copied: (used.append("copy"),
+                                                                                                f(*a))[1])
     replay(engine, alert_store.save_evaluation, 3)
     assert bool(used) is (engine.dialect.name == "postgresql")
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from monitor.channels.base import DeliveryError, Message, RateLimit, Receipt
-from monitor.delivery.deliver import LEASE, deliver_due
+from monitor.delivery.deliver import deliver_due
+from monitor.delivery.ledger import LEASE
 from monitor.storage import outbox_store as ob
 from monitor.storage.db import make_engine
 from monitor.storage.tables import delivery_attempts, outbox
@@ -200,12 +201,12 @@ def test_a_part_the_receiver_still_refuses_a_day_after_it_was_queued_fails_for_g
 
 def test_a_receiver_that_stays_down_is_retried_for_a_full_day_even_at_the_fastest_the_ladder_can_go(engine,
                                                                                                      monkeypatch):
-    from monitor.delivery import deliver as deliver_module
+    from monitor.delivery import retries
 
     def fastest(attempts: int, outbox_id: int) -> float:  # the ladder without its jitter: its shortest waits
-        return min(deliver_module.BACKOFF_BASE * 2 ** max(attempts - 1, 0), deliver_module.BACKOFF_CAP)
+        return min(retries.BACKOFF_BASE * 2 ** max(attempts - 1, 0), retries.BACKOFF_CAP)
 
-    monkeypatch.setattr(deliver_module, "backoff", fastest)
+    monkeypatch.setattr(retries, "backoff", fastest)
     channel, clock = RecordingChannel(), Clock()
     queue(engine, channel, 1, clock())
     channel.refuse = DeliveryError("HTTP 502 from the gateway", "retry")

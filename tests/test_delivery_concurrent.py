@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from monitor.channels.base import Message, RateLimit, Receipt
-from monitor.delivery import deliver as deliver_module
+from monitor.delivery import ledger
 from monitor.delivery.deliver import deliver_due
 from monitor.storage import outbox_store as ob
 from monitor.storage.db import make_engine
@@ -210,8 +210,8 @@ def test_two_deliverers_claiming_in_batches_never_claim_the_same_part(engine, da
 
 
 def test_a_request_slower_than_the_lease_is_not_sent_again_by_another_deliverer(engine, database_url, monkeypatch):
-    monkeypatch.setattr(deliver_module, "LEASE", timedelta(seconds=1))
-    monkeypatch.setattr(deliver_module, "RENEW_EVERY", 0.2)
+    monkeypatch.setattr(ledger, "LEASE", timedelta(seconds=1))
+    monkeypatch.setattr(ledger, "RENEW_EVERY", 0.2)
     sent: list = []
     lock = threading.Lock()
     slow = SlowChannel("slow", sent, lock, 2.5)
@@ -239,11 +239,11 @@ def test_a_part_in_flight_on_each_robot_when_a_deliverer_dies_is_sent_again_once
             for key in keys:
                 [first] = queued[key][0]
                 assert ob.claim(conn, first, "killed", clock().astimezone(timezone.utc),
-                                clock().astimezone(timezone.utc) - deliver_module.LEASE)
+                                clock().astimezone(timezone.utc) - ledger.LEASE)
                 ob.start_attempt(conn, first, channels[key].target(), clock().astimezone(timezone.utc))
                 channels[key].send({"msgtype": "markdown", "markdown": {"content": f"{key} 第0条"}}, now=clock())
         assert deliver_due(engine, channels, clock).sent == 4 * 2  # the claimed parts wait for the lease
-        robots.clock.advance(deliver_module.LEASE.total_seconds() + 1)
+        robots.clock.advance(ledger.LEASE.total_seconds() + 1)
         assert deliver_due(engine, channels, clock).sent == 4
         for key in keys:
             contents = [m["markdown"]["content"] for m in robots.accepted_by[key]]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select
 
-from monitor.storage import alert_store
+from monitor.storage import bulk_write
 from monitor.storage.tables import UtcDateTime
 
 T0 = datetime(2025, 7, 1, 1, 0, tzinfo=timezone.utc)
@@ -53,9 +53,9 @@ def test_rows_written_in_bulk_are_the_rows_execute_writes(tables, write):
             expected = stored(conn, table)
             conn.execute(table.delete())
             if write == "copy_rows":
-                assert alert_store.copy_rows(conn, table, iter(rows)) == len(rows)
+                assert bulk_write.copy_rows(conn, table, iter(rows)) == len(rows)
             else:
-                alert_store.execute_many(conn, insert(table), rows)
+                bulk_write.execute_many(conn, insert(table), rows)
             assert stored(conn, table) == expected
             assert len(expected) == len(rows)
             if table is wide:  # both zones stored as the same moment, None kept, text as given
@@ -70,4 +70,4 @@ def test_copy_refuses_rows_that_name_other_columns(tables):
     rows = wide_rows(3)
     rows[2] = {k: v for k, v in rows[2].items() if k != "later"}
     with pytest.raises(ValueError, match="name different columns"), engine.begin() as conn:
-        alert_store.copy_rows(conn, wide, iter(rows))
+        bulk_write.copy_rows(conn, wide, iter(rows))

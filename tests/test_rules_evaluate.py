@@ -13,9 +13,10 @@ import pytest
 
 from monitor import service
 from monitor.alerts import model as m
-from monitor.alerts.evaluate import aliases_from_plans, evaluate, format_summary, plain_number
+from monitor.alerts.evaluate import aliases_from_plans, evaluate
 from monitor.alerts.inhibit import DEFAULT_INHIBIT_RULES, inhibit
 from monitor.alerts.rules import Rule, load_rules
+from monitor.alerts.summaries import format_summary, plain_number
 from monitor.core import columns as c
 from monitor.core.assess import assess
 from monitor.core.status import SEVERITY_OF, STATUSES
@@ -292,7 +293,7 @@ def test_the_default_rules_on_the_sample_data_alert_exactly_the_series_that_need
 FORBIDDEN = {"sqlalchemy", "requests", "smtplib", "jinja2", "apscheduler"}
 
 
-@pytest.mark.parametrize("module", ["matchers", "rules", "evaluate", "inhibit", "silences"])
+@pytest.mark.parametrize("module", ["matchers", "rules", "evaluate", "build", "summaries", "inhibit", "silences"])
 def test_the_alert_rule_core_imports_no_database_network_mail_template_or_scheduler_library(module):
     tree = ast.parse((ROOT / "monitor" / "alerts" / f"{module}.py").read_text(encoding="utf-8"))
     imported = set()
@@ -306,7 +307,8 @@ def test_the_alert_rule_core_imports_no_database_network_mail_template_or_schedu
 
 
 def test_importing_the_alert_rule_core_loads_none_of_those_libraries_indirectly_either():
-    modules = ", ".join(f"monitor.alerts.{name}" for name in ("matchers", "rules", "evaluate", "inhibit", "silences"))
+    modules = ", ".join(f"monitor.alerts.{name}"
+                        for name in ("matchers", "rules", "evaluate", "build", "summaries", "inhibit", "silences"))
     code = f"import sys, {modules}; print(sorted(set(sys.modules) & set({sorted(FORBIDDEN)!r})))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.alerts.evaluate import evaluate, format_summary
+from monitor.alerts.evaluate import evaluate
 from monitor.alerts.inhibit import DEFAULT_INHIBIT_RULES, inhibit
 from monitor.alerts.rules import Rule, load_rules
+from monitor.alerts.summaries import format_summary
 from monitor.core import columns as c
 from monitor.report.check import records
 from tests.phase_frames import (

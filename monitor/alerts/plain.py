@@ -1,23 +1,25 @@
-"""The fields of assessed rows as plain JSON-ready values, column by column: what
-:func:`monitor.report.check.records` puts in each record (NaN → None, floats rounded to 10 decimals), without its
-cost per value.
+"""The fields of assessed rows as plain JSON-ready values, column by column: the values of the records of
+``monitor check --format json`` (:func:`monitor.report.check.records`: NaN → None, floats rounded to
+:data:`JSON_DECIMALS` decimals, blank text → None) and of the assessments alerts carry.
 
-``records`` rounds every float with Python's ``round(value, 10)``, about half a microsecond a value: for the tens of
-thousands of rows a national run turns into alerts, a dozen number columns each, that is about a fifth of the evaluation.
-:func:`rounded` gives the same doubles for a whole array at once (see there why they are the same), and falls back
-to ``round`` for the few values it cannot decide. Every other column is converted by ``records``' own code.
+:func:`plain_column` converts one column; it rounds floats with Python's ``round(value, 10)``, about half a
+microsecond a value: for the tens of thousands of rows a national run turns into alerts, a dozen number columns
+each, that is about a fifth of the evaluation. :func:`plain_columns` gives the same values for many columns: the
+floats through :func:`rounded`, the same doubles for a whole array at once (see there why they are the same),
+falling back to ``round`` for the few values it cannot decide; every other column through :func:`plain_column`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from monitor.report.check import JSON_DECIMALS
-from monitor.report.check import _plain_column as plain_column  # records() for one column
+JSON_DECIMALS = 10  # the decimals of every float in a record
 
 _SPLIT = 134217729.0  # 2**27 + 1: splits a double into two halves whose products are exact (Veltkamp)
 _LIMIT = 2.0**50  # |value × 10**decimals| below this: the exact rounding below is decided in double precision
@@ -27,6 +29,44 @@ def plain_columns(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, list[A
     """name → the column's values as :func:`monitor.report.check.records` has them, for each name."""
     return {name: _plain_floats(frame[name]) if pd.api.types.is_float_dtype(frame[name].dtype)
             else plain_column(frame[name]) for name in names}
+
+
+def plain_column(column: pd.Series) -> list[Any]:
+    """One column as plain Python values (see :func:`monitor.report.check.records`); floats rounded by ``round``."""
+    if pd.api.types.is_bool_dtype(column.dtype) and not column.hasnans:
+        return column.astype(bool).tolist()
+    if pd.api.types.is_integer_dtype(column.dtype) and not column.hasnans:
+        return column.astype("int64").tolist()
+    if pd.api.types.is_float_dtype(column.dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        finite = np.flatnonzero(np.isfinite(values))
+        if len(finite) == len(values):
+            return list(map(round, values.tolist(), repeat(JSON_DECIMALS)))
+        out = np.full(len(values), None, dtype=object)  # the columns of later phases are mostly empty
+        out[finite] = list(map(round, values[finite].tolist(), repeat(JSON_DECIMALS)))
+        return out.tolist()
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.is_string_dtype(column.dtype) or pd.api.types.infer_dtype(values, skipna=True) in ("string",
+                                                                                                     "empty"):
+        values = values.copy()
+        blank = pd.isna(values)
+        present = np.flatnonzero(~blank)
+        blank[present] = values[present] == ""
+        values[blank] = None
+        return values.tolist()
+    return [_plain(value) for value in values.tolist()]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else round(value, JSON_DECIMALS)
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())
+    if value == "":
+        return None
+    return value
 
 
 def _plain_floats(column: pd.Series) -> list[Any]:

@@ -4,7 +4,7 @@ A national evaluation queues thousands of messages (one per county, several part
 records the alert states they follow from. One INSERT per part, and the message serialised again for each of its
 parts, cost seconds; here each message is serialised once and the parts go in a chunk at a time, in the order
 given (so ids follow that order, as one ``enqueue`` call after another gives them): by ``COPY`` on PostgreSQL, by
-``executemany`` (:func:`monitor.storage.alert_store.row_writer`) elsewhere.
+``executemany`` (:func:`monitor.storage.bulk_write.row_writer`) elsewhere.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 
 from monitor.channels.base import Message, stored_message
-from monitor.storage.alert_store import chunked, copies, copy_tuples, row_writer
+from monitor.storage.bulk_write import chunked, copies, copy_tuples, row_writer
 from monitor.storage.outbox_store import PENDING
 from monitor.storage.tables import outbox
 
