@@ -42,13 +42,13 @@ from monitor.core.assess import assess  # noqa: E402
 
 def dump_frames(database_url: str, as_of: date, path: Path) -> tuple[pd.DataFrame, ...]:
     """Read the frames ``monitor check`` assesses for every plan from a database and pickle them to ``path``."""
-    from monitor.storage import actual_store, plan_store
+    from monitor.storage import assessment_reads, plan_store
     from monitor.storage.db import make_engine, read_snapshot
 
     with paused_gc(), read_snapshot(make_engine(database_url)) as conn:
         series, milestones = plan_store.series_frames(conn)
         cumulative = sorted(series.loc[series[c.KIND] == "cumulative", c.INDICATOR_ID].unique())
-        observations = actual_store.observations_for_assessment(conn, as_of, None, None, cumulative)
+        observations = assessment_reads.observations_for_assessment(conn, as_of, None, None, cumulative)
         points = plan_store.point_frame(conn)
     frames = (series, milestones, observations, points)
     with path.open("wb") as out:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from monitor.bulk import paused_gc
 from monitor.core.status import Thresholds
 from monitor.errors import ConfigError, DataError, MonitorError
-from monitor.storage import actual_store, plan_store
+from monitor.storage import actual_store, assessment_reads, plan_store
 from monitor.storage.db import make_engine, read_snapshot, require_current, upgrade
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def run_check(
         if series.empty:
             raise MonitorError(_nothing_selected(plan_id, region, indicator_id))
         cumulative = sorted(series.loc[series["kind"] == "cumulative", "indicator_id"].unique())
-        observations = actual_store.observations_for_assessment(conn, as_of, regions, indicator_id, cumulative)
+        observations = assessment_reads.observations_for_assessment(conn, as_of, regions, indicator_id, cumulative)
         points = plan_store.point_frame(conn, plan_id, indicator_id)
         return assess(series, milestones, observations, as_of, thresholds, points)
 

@@ -22,7 +22,7 @@ from monitor.actuals.validate import CUMULATIVE, validate
 from monitor.core import columns as c
 from monitor.errors import DataError
 from monitor.plans.loader import read_plan_files
-from monitor.storage import actual_store
+from monitor.storage import assessment_reads
 from monitor.storage.tables import observations
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -335,7 +335,7 @@ def test_the_assessment_read_marks_exactly_the_restated_row(engine, tmp_path):
     load_plans(engine, tmp_path)
     service.import_actuals(engine, write_csv(tmp_path / "figures.csv", FIGURES), NOW)
     with engine.connect() as conn:
-        frame = actual_store.observations_for_assessment(conn, date(2029, 12, 31), None, None,
+        frame = assessment_reads.observations_for_assessment(conn, date(2029, 12, 31), None, None,
                                                          ["energy_intensity"])
     rows = {(str(r[c.INDICATOR_ID]), r[c.PERIOD]): r[c.RESTATED] for r in frame.to_dict("records")}
     assert rows == {("energy_intensity", "2026"): False, ("energy_intensity", "2027"): False,

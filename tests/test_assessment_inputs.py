@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from monitor.core import columns as c
 from monitor.core.assess import assess
 from monitor.core.periods import parse_period
-from monitor.storage import actual_store, plan_store
+from monitor.storage import actual_store, assessment_reads, plan_store
 from monitor.storage.tables import milestones, observations, plan_indicators, plans
 from tests.frames import frames, series
 
@@ -107,7 +107,7 @@ def test_assessing_the_selected_values_equals_assessing_every_value(engine, seed
     cumulative = sorted(s.loc[s[c.KIND] == "cumulative", c.INDICATOR_ID])
     for as_of in (date(2022, 7, 1), date(2024, 3, 15), date(2026, 1, 1), date(2027, 6, 1)):
         with engine.connect() as conn:
-            selected = actual_store.observations_for_assessment(conn, as_of, None, None, cumulative)
+            selected = assessment_reads.observations_for_assessment(conn, as_of, None, None, cumulative)
             everything = pd.DataFrame(conn.execute(select(
                 observations.c.region_code, observations.c.indicator_id, observations.c.period, observations.c.freq,
                 observations.c.period_end, observations.c.value)).fetchall(), columns=c.OBSERVATION_COLUMNS)
@@ -220,7 +220,7 @@ def test_the_selected_values_give_every_verdict_of_successive_plans_in_several_r
                 stored_series, stored_milestones = plan_store.series_frames(conn, None, regions, indicator)
                 cumulative = sorted(stored_series.loc[stored_series[c.KIND] == "cumulative", c.INDICATOR_ID]
                                     .astype(str).unique())
-                selected = actual_store.observations_for_assessment(conn, as_of, regions, indicator, cumulative)
+                selected = assessment_reads.observations_for_assessment(conn, as_of, regions, indicator, cumulative)
                 everything = every_value(conn)
             keys = [c.REGION_CODE, c.INDICATOR_ID, c.PERIOD_END, c.FREQ]
             assert not selected[keys].astype(str).duplicated().any()
@@ -251,7 +251,7 @@ def test_the_database_returns_each_value_the_assessment_reads_once(engine):
         actual_store.store_actuals(conn, pd.DataFrame(rows), file_name="r.csv", sha256="0" * 64, submitted_by=None,
                                    now=NOW)
     with engine.connect() as conn:
-        selected = actual_store.observations_for_assessment(conn, date(2025, 7, 15), None, None, ["flow"])
+        selected = assessment_reads.observations_for_assessment(conn, date(2025, 7, 15), None, None, ["flow"])
     periods = selected.groupby(selected[c.INDICATOR_ID].astype(str))[c.PERIOD].apply(sorted).to_dict()
     assert periods["known"] == ["2021-12", "2022-12", "2023-12", "2024-12", "2025-06"]
     assert periods["open"] == ["2021-01", "2021-12", "2022-12", "2023-12", "2024-12", "2025-06"]

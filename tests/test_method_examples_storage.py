@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, update
 import tests.test_method_examples as examples
 from monitor.core import columns as c
 from monitor.core.assess import assess as pure_assess
-from monitor.storage import actual_store, plan_store
+from monitor.storage import actual_store, assessment_reads, plan_store
 from monitor.storage.db import read_snapshot
 from monitor.storage.tables import milestones, observations, plan_indicators, plan_points, plans, submissions
 from tests.test_assessment_inputs import store_series
@@ -51,7 +51,7 @@ def through_storage(engine, series: pd.DataFrame, milestone_frame: pd.DataFrame,
     with read_snapshot(engine) as conn:
         stored_series, stored_milestones = plan_store.series_frames(conn)
         cumulative = sorted(stored_series.loc[stored_series[c.KIND] == "cumulative", c.INDICATOR_ID].unique())
-        stored_values = actual_store.observations_for_assessment(conn, as_of, None, None, cumulative)
+        stored_values = assessment_reads.observations_for_assessment(conn, as_of, None, None, cumulative)
         stored_points = plan_store.point_frame(conn)
     kw_stored = {**kw, "points": stored_points} if "points" in kw else kw
     stored = pure_assess(stored_series, stored_milestones, stored_values, as_of, **kw_stored)

@@ -8,7 +8,7 @@ import pytest
 from monitor.core import columns as c
 from monitor.errors import MonitorError
 from monitor.plans.model import Plan
-from monitor.storage import actual_store, frames, plan_store
+from monitor.storage import assessment_reads, frames, plan_store
 from monitor.storage.db import read_snapshot
 from tests.test_storage import rows, small_plan, store
 
@@ -21,18 +21,20 @@ def earlier_plan() -> Plan:
 
 
 def load_a_plan_on_the_first_read(monkeypatch, engine, module) -> None:
-    """Commit a new plan from another connection just before ``module``'s first bulk read runs."""
-    real = module.fetch_plain_frame
+    """Commit a new plan from another connection just before ``module``'s first bulk read runs (the values are read
+    in chunks, the plans as one frame)."""
+    name = "fetch_plain_chunks" if module is assessment_reads else "fetch_plain_frame"
+    real = getattr(module, name)
     loaded = []
 
-    def fetch_after_a_plan_load(conn, query, columns):
+    def fetch_after_a_plan_load(conn, query, *args):
         if not loaded:
             with engine.begin() as other:
                 plan_store.save_plan(other, earlier_plan(), "other.yaml", NOW)
             loaded.append(True)
-        return real(conn, query, columns)
+        return real(conn, query, *args)
 
-    monkeypatch.setattr(module, "fetch_plain_frame", fetch_after_a_plan_load)
+    monkeypatch.setattr(module, name, fetch_after_a_plan_load)
 
 
 @pytest.fixture
@@ -44,9 +46,9 @@ def stored(engine):
 
 
 def test_values_keep_their_region_when_a_plan_is_loaded_during_a_snapshot_read(stored, monkeypatch):
-    load_a_plan_on_the_first_read(monkeypatch, stored, actual_store)
+    load_a_plan_on_the_first_read(monkeypatch, stored, assessment_reads)
     with read_snapshot(stored) as conn:
-        frame = actual_store.observations_for_assessment(conn, date(2024, 1, 1))
+        frame = assessment_reads.observations_for_assessment(conn, date(2024, 1, 1))
     assert sorted(zip(frame[c.REGION_CODE].astype(str), frame[c.INDICATOR_ID].astype(str), frame[c.VALUE])) == [
         ("500229", "ent", 80.0), ("500229", "rd", 0.15)]
     with read_snapshot(stored) as conn:  # the plan was committed, and a new snapshot sees it
@@ -63,9 +65,9 @@ def test_series_keep_their_plan_when_a_plan_is_loaded_during_a_snapshot_read(sto
 
 
 def test_a_read_outside_a_snapshot_that_sees_the_plans_change_is_refused(stored, monkeypatch):
-    load_a_plan_on_the_first_read(monkeypatch, stored, actual_store)
+    load_a_plan_on_the_first_read(monkeypatch, stored, assessment_reads)
     with stored.connect() as conn, pytest.raises(MonitorError, match="plans changed"):
-        actual_store.observations_for_assessment(conn, date(2024, 1, 1))
+        assessment_reads.observations_for_assessment(conn, date(2024, 1, 1))
 
 
 def test_the_numbering_follows_the_sorted_values(engine):

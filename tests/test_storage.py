@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from monitor.core import columns as c
 from monitor.core.periods import parse_period
 from monitor.plans.model import Plan
-from monitor.storage import actual_store, plan_store
+from monitor.storage import actual_store, assessment_reads, plan_store
 from monitor.storage.db import current_revision, head_revision, upgrade
 from monitor.storage.tables import metadata, observations, plan_revisions
 
@@ -111,7 +111,7 @@ def test_assessment_inputs_hold_only_current_values_of_periods_ended_by_the_as_o
     store(engine, rows(("rd", "2022", 0.15), ("rd", "2023", 0.16), ("rd", "2024Q1", 0.2)))
     store(engine, rows(("rd", "2023", 0.18)), name="b.csv")
     with engine.connect() as conn:
-        frame = actual_store.observations_for_assessment(conn, date(2024, 3, 31), ["500229"])
+        frame = assessment_reads.observations_for_assessment(conn, date(2024, 3, 31), ["500229"])
     assert sorted(zip(frame[c.PERIOD], frame[c.VALUE])) == [("2022", 0.15), ("2023", 0.18)]
 
 
@@ -120,7 +120,7 @@ def test_assessment_inputs_are_numbered_by_the_database_and_skip_what_no_plan_na
         plan_store.save_plan(conn, small_plan(), "p.yaml", NOW)
     store(engine, rows(("rd", "2022", 0.15), ("ent", "2022Q4", 80), ("ent", "2023-06", 85), ("other", "2022", 1.0)))
     with engine.connect() as conn:
-        frame = actual_store.observations_for_assessment(conn, date(2024, 1, 1))
+        frame = assessment_reads.observations_for_assessment(conn, date(2024, 1, 1))
         series, milestones = plan_store.series_frames(conn)
     # the values come back as categorical columns whose categories are the plans' regions and indicators
     for name in (c.REGION_CODE, c.INDICATOR_ID, c.FREQ):

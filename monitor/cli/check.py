@@ -46,7 +46,7 @@ def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, output: 
     from monitor import service
     from monitor.cli.output import emit
     from monitor.core.status import SEVERITY_RANK
-    from monitor.report.check import to_csv, to_csv_raw, to_json, to_table
+    from monitor.report.check import json_parts, to_csv, to_csv_raw, to_table
 
     if output is not None and fmt != "xlsx":
         raise MonitorError("--output 只用于 --format xlsx (--output goes with --format xlsx)")
@@ -61,7 +61,7 @@ def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, output: 
         click.echo(f"已写入 {path}：{len(frame)} 项指标，评估日期 {day.isoformat()}", err=True)
     else:
         frame = service.run_check(engine, day, plan_id=plan_id, region=region, indicator_id=indicator_id)
-        emit(fmt, frame, f"评估日期：{day.isoformat()}", to_json=to_json, to_csv=to_csv, to_table=to_table,
+        emit(fmt, frame, f"评估日期：{day.isoformat()}", to_json=json_parts, to_csv=to_csv, to_table=to_table,
              to_csv_raw=to_csv_raw)
     if send:
         from monitor.notify import notify
@@ -71,7 +71,7 @@ def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, output: 
                    f"待重试 {report.retried + report.waiting} 段，失败 {report.failed} 段", err=True)
         for line in report.errors:
             click.echo(f"  delivery failed: {line}", err=True)
-    worst = max((SEVERITY_RANK[s] for s in frame["severity"]), default=0)
+    worst = max((SEVERITY_RANK[s] for s in frame["severity"].unique()), default=0)
     code = worst if worst >= FAIL_ON[fail_on] else 0
     if code:
         raise click.exceptions.Exit(code)

@@ -4,7 +4,7 @@ Excel, a table for people."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import click
@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 CSV_FORMATS = ("csv", "csv-raw")  # csv: BOM, Chinese headers, for Excel; csv-raw: English headers, for scripts
 
 
-def emit(fmt: str, frame: pd.DataFrame, heading: str, *, to_json: Callable[[pd.DataFrame], bytes],
+def emit(fmt: str, frame: pd.DataFrame, heading: str, *,
+         to_json: Callable[[pd.DataFrame], bytes | Iterable[bytes]],
          to_csv: Callable[[pd.DataFrame], str], to_table: Callable[[pd.DataFrame, Console], None],
          to_csv_raw: Callable[[pd.DataFrame], str] | None = None, width: int = 240) -> None:
     """Print ``frame`` as JSON, CSV or (with ``heading`` first) a table; wide (``width``, or ``COLUMNS`` when set)
@@ -28,7 +29,13 @@ def emit(fmt: str, frame: pd.DataFrame, heading: str, *, to_json: Callable[[pd.D
     and Chinese text when redirected to a file on Windows."""
     if fmt == "json":
         with paused_gc():
-            click.echo(to_json(frame))
+            text = to_json(frame)
+            if isinstance(text, bytes):
+                click.echo(text)
+            else:  # parts (monitor.report.check.json_parts): written as they are made
+                for part in text:
+                    click.echo(part, nl=False)
+                click.echo(b"")
     elif fmt in CSV_FORMATS:
         writer = to_csv_raw if fmt == "csv-raw" else to_csv
         if writer is None:

@@ -43,7 +43,7 @@ def text(column: pd.Series) -> object:
 def text_or_na(column: pd.Series) -> object:
     """A text column that may have missing values, as the result frame takes it (a categorical's codes reused)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return labels_or_na(list(column.cat.categories), column.cat.codes.to_numpy())
+        return labels_or_na(column.cat.categories.tolist(), column.cat.codes.to_numpy())
     return few_texts(column.astype(object).to_numpy())
 
 

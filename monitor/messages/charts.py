@@ -91,7 +91,7 @@ def _image(position: int, data: bytes, assessment: dict) -> dict[str, str]:
 def read_charts(engine: Engine, frame: pd.DataFrame, keys: set[Key], as_of: date) -> dict[Key, Chart]:
     """The charts of ``keys`` (plan, region, indicator) from the assessment rows and one read of the frames they
     were made from, for the regions concerned only."""
-    from monitor.storage import actual_store, plan_store
+    from monitor.storage import assessment_reads, plan_store
     from monitor.report.inputs import text_keys
     from monitor.storage.db import read_snapshot
 
@@ -103,6 +103,6 @@ def read_charts(engine: Engine, frame: pd.DataFrame, keys: set[Key], as_of: date
     with read_snapshot(engine) as conn:
         series, milestones = plan_store.series_frames(conn, None, regions, None)
         cumulative = sorted(series.loc[series[c.KIND] == "cumulative", c.INDICATOR_ID].astype(str).unique())
-        observations = actual_store.observations_for_assessment(conn, as_of, regions, None, cumulative)
+        observations = assessment_reads.observations_for_assessment(conn, as_of, regions, None, cumulative)
         points = plan_store.point_frame(conn)
     return build_charts(rows, text_keys(series), text_keys(milestones), text_keys(observations), points)

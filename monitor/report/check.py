@@ -15,17 +15,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-from itertools import repeat
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import orjson
 import pandas as pd
-from rich.console import Console
-from rich.table import Table
-from rich.cells import cell_len
-from rich.text import Text
 
+from monitor.alerts.plain import plain_columns
 from monitor.core import columns as c
 from monitor.core.status import PHASE_LABEL, STATUS_LABEL, final_label
 from monitor.report.progress import LABELS as PROGRESS
@@ -33,7 +29,10 @@ from monitor.report.figures import MISSING, behind_ahead, difference_unit, frame
 from monitor.report.figures import number as _number
 from monitor.report.wording import JUDGEMENT, judgements, mentions
 
-JSON_DECIMALS = 10
+if TYPE_CHECKING:  # rich is imported by the table's functions: JSON and CSV do without it
+    from rich.console import Console
+    from rich.table import Table
+
 BOM = "\ufeff"
 _COLOURS = {"ok": "green", "warning": "yellow", "critical": "bold red"}
 # the fields of `monitor check --format json/csv`: the assessment columns, the sentence after the note
@@ -46,61 +45,47 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
     Column by column rather than value by value, so a national run (100,000+ rows) converts in well under a second.
     """
-    columns = [_plain_column(frame[name]) for name in c.ASSESSMENT_COLUMNS]
-    return [dict(zip(c.ASSESSMENT_COLUMNS, row)) for row in zip(*columns)]
+    columns = plain_columns(frame, c.ASSESSMENT_COLUMNS)
+    return [dict(zip(c.ASSESSMENT_COLUMNS, row)) for row in zip(*columns.values())]
 
 
 def output_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """:func:`records` with the ``judgement`` of each row after its ``note`` (None for a plain path): the objects of
     `monitor check --format json`. Only the rows that need a sentence are worded."""
-    sentences = judgements(frame)
-    columns = [_plain_column(frame[name]) for name in c.ASSESSMENT_COLUMNS]
-    at = c.ASSESSMENT_COLUMNS.index(c.NOTE) + 1
-    columns.insert(at, [sentence or None for sentence in sentences.tolist()])
-    return [dict(zip(OUTPUT_COLUMNS, row)) for row in zip(*columns)]
+    return [dict(zip(OUTPUT_COLUMNS, row)) for row in zip(*_output_columns(frame))]
 
 
-def _plain_column(column: pd.Series) -> list[Any]:
-    """One column as plain Python values (see :func:`records`)."""
-    if pd.api.types.is_bool_dtype(column.dtype) and not column.hasnans:
-        return column.astype(bool).tolist()
-    if pd.api.types.is_integer_dtype(column.dtype) and not column.hasnans:
-        return column.astype("int64").tolist()
-    if pd.api.types.is_float_dtype(column.dtype):
-        values = column.to_numpy(dtype=float, na_value=np.nan)
-        finite = np.flatnonzero(np.isfinite(values))
-        if len(finite) == len(values):
-            return list(map(round, values.tolist(), repeat(JSON_DECIMALS)))
-        out = np.full(len(values), None, dtype=object)  # the columns of later phases are mostly empty
-        out[finite] = list(map(round, values[finite].tolist(), repeat(JSON_DECIMALS)))
-        return out.tolist()
-    values = column.to_numpy(dtype=object)
-    if pd.api.types.is_string_dtype(column.dtype) or pd.api.types.infer_dtype(values, skipna=True) in ("string",
-                                                                                                     "empty"):
-        values = values.copy()
-        blank = pd.isna(values)
-        present = np.flatnonzero(~blank)
-        blank[present] = values[present] == ""
-        values[blank] = None
-        return values.tolist()
-    return [_plain(value) for value in values.tolist()]
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else round(value, JSON_DECIMALS)
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())
-    if value == "":
-        return None
-    return value
+def _output_columns(frame: pd.DataFrame) -> list[list[Any]]:
+    """The values of :data:`OUTPUT_COLUMNS`, one list per column."""
+    columns = list(plain_columns(frame, c.ASSESSMENT_COLUMNS).values())
+    columns.insert(c.ASSESSMENT_COLUMNS.index(c.NOTE) + 1,
+                   [sentence or None for sentence in judgements(frame).tolist()])
+    return columns
 
 
 def to_json(frame: pd.DataFrame) -> bytes:
-    """An indented JSON array (UTF-8), one object per series; orjson writes 100,000+ objects in well under a second."""
-    return orjson.dumps(output_records(frame), option=orjson.OPT_INDENT_2)
+    """An indented JSON array (UTF-8) of :func:`output_records`, one object per series."""
+    return b"".join(json_parts(frame))
+
+
+def json_parts(frame: pd.DataFrame, rows: int = 5_000) -> Iterator[bytes]:
+    """:func:`to_json` in parts to write one after the other, ``rows`` objects each: the same bytes, without a
+    national run's 113,760 objects (250 MB of dicts) and 170 MB of JSON in memory at once.
+
+    orjson writes each part as an indented array; the parts' brackets are dropped and the objects joined as one
+    array would have them.
+    """
+    columns = _output_columns(frame)
+    if not len(frame):
+        yield orjson.dumps([], option=orjson.OPT_INDENT_2)
+        return
+    yield b"[\n"
+    for start in range(0, len(frame), rows):
+        part = [dict(zip(OUTPUT_COLUMNS, row)) for row in zip(*(column[start:start + rows] for column in columns))]
+        if start:
+            yield b",\n"
+        yield orjson.dumps(part, option=orjson.OPT_INDENT_2)[2:-2]  # [\n  {…},\n  {…}\n]
+    yield b"\n]"
 
 
 def to_csv_raw(frame: pd.DataFrame) -> str:
@@ -262,6 +247,8 @@ def _groups(rows: list[tuple[dict[str, Any], str]]):
 
 
 def _widest(cells: list[dict[str, str]], key: str, header: str) -> int:
+    from rich.cells import cell_len
+
     return max([cell_len(header), *(cell_len(row[key]) for row in cells)])
 
 
@@ -274,6 +261,9 @@ def fitted_table(title: str, cells: list[dict[str, str]], width: int, *, columns
     """A rich table of ``cells`` (one dict per row, keyed as ``columns``) that fits ``width``: numbers never wrap,
     the ``text_columns`` wrap, and columns that do not fit are left out (their headers are returned). ``styles``:
     one style per row for the cell of ``style_key``."""
+    from rich.table import Table
+    from rich.text import Text
+
     shown, left_out = fit_columns(cells, width, columns, text_columns)
     widths = text_widths(cells, shown, width, columns, text_columns)
     # cells and title as Text, not console markup: a printed name with brackets ("[bold]") is shown as printed

@@ -17,7 +17,7 @@ from monitor.bulk import paused_gc
 from monitor.core import columns as c
 from monitor.core.status import Thresholds
 from monitor.errors import MonitorError
-from monitor.storage import actual_store, plan_store
+from monitor.storage import assessment_reads, plan_store
 from monitor.storage.db import read_snapshot
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def read_inputs(engine: Engine, as_of: date, *, plan_id: str | None = None, regi
         cumulative = sorted(series.loc[series[c.KIND] == "cumulative", c.INDICATOR_ID].unique())
         # every reported value of the selected indicators, not only the latest: a relative target's chart draws
         # the other indicator too, so the indicator filter is left to the charts
-        observations = actual_store.observations_for_assessment(conn, as_of, regions, None, cumulative)
+        observations = assessment_reads.observations_for_assessment(conn, as_of, regions, None, cumulative)
         points = plan_store.point_frame(conn, plan_id, indicator_id)
         assessment = assess(series, milestones, observations, as_of, thresholds, points)
     return ReportInputs(as_of, assessment, text_keys(series), text_keys(milestones), text_keys(observations),

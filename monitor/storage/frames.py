@@ -37,27 +37,28 @@ def fetch_plain_frame(conn: Connection, query: Executable, columns: list[str]) -
     return pd.DataFrame.from_records(rows, columns=columns, nrows=len(rows))
 
 
-def fetch_plain_chunks(conn: Connection, query: Executable, columns: list[str],
-                       convert: Callable[[pd.DataFrame], pd.DataFrame], chunk_rows: int = 100_000) -> pd.DataFrame:
+def fetch_plain_chunks(conn: Connection, query: Executable, build: Callable[[list[tuple]], pd.DataFrame],
+                       chunk_rows: int = 100_000) -> pd.DataFrame:
     """Like :func:`fetch_plain_frame` for reads of hundreds of thousands of rows: the driver's tuples become frames
-    ``chunk_rows`` at a time, each put through ``convert`` (parse dates, cast numbers), then joined.
+    ``chunk_rows`` at a time through ``build`` (which makes a frame of a list of tuples, typed: dates parsed,
+    numbers cast), then joined.
 
-    At most one chunk of Python tuples (and of text that ``convert`` parses) is alive at a time, rather than all of
-    them: on a national assessment that lowers the peak memory of the process by about 150 MB. ``convert`` must
-    give every chunk the same dtypes (numbers an outer join may leave NULL come as float in some chunks and as int
-    in others; :func:`to_categorical` takes either).
+    At most one chunk of Python tuples (and of text that ``build`` parses) is alive at a time, rather than all of
+    them: on a national assessment that lowers the peak memory of the process by about 150 MB. ``build`` must
+    give every chunk, and an empty list, the same dtypes (numbers an outer join may leave NULL come as float in
+    some chunks and as int in others; :func:`to_categorical` takes either).
     """
     result = conn.execute(query)
     parts = []
     try:
         cursor = result.cursor
         while rows := cursor.fetchmany(chunk_rows):
-            parts.append(convert(pd.DataFrame.from_records(rows, columns=columns, nrows=len(rows))))
+            parts.append(build(rows))
             del rows
     finally:
         result.close()
     if not parts:
-        return convert(pd.DataFrame.from_records([], columns=columns))
+        return build([])
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
