@@ -794,7 +794,9 @@ def database_facts(url: str) -> dict:
 
 CODE_FILES = ["monitor/service.py", "monitor/storage/plan_store.py", "monitor/storage/assessment_reads.py",
               "monitor/storage/frames.py", "monitor/storage/tables.py", "monitor/core/assess.py",
-              "monitor/report/check.py", "monitor/cli/check.py"]
+              "monitor/report/check.py", "monitor/report/cells.py", "monitor/report/wording.py",
+              "monitor/report/wording_bands.py", "monitor/report/wording_rates.py", "monitor/report/wording_row.py",
+              "monitor/alerts/plain.py", "monitor/cli/check.py", "monitor/cli/output.py"]
 
 
 def code_fingerprint() -> dict[str, str]:

@@ -12,7 +12,8 @@ import pytest
 from monitor.cli.output import emit
 from monitor.core.assess import assess
 from monitor.core.status import STATUS_LABEL
-from monitor.report.check import CSV_HEADERS, OUTPUT_COLUMNS, to_csv, to_csv_raw, to_json, to_table
+from monitor.report.check import CSV_HEADERS, OUTPUT_COLUMNS, to_csv, to_csv_raw, to_json
+from monitor.report.table import to_table
 from tests.cli_runner import loaded_monitor
 from tests.frames import frames, observations, series
 

@@ -9,7 +9,7 @@ import pytest
 
 from monitor.messages import filters as f
 from monitor.messages.context import build_context, digest_view, rank_key
-from monitor.report import check
+from monitor.report import cells, figures
 from tests.message_factory import NOW, firing, high_tech, not_reported, notification, patents, rd_expenditure
 
 VALUES = [0.9512, 0.2408224685, -0.0408224685, 4.4, 1.0, 0.0, -0.0, 1346.5216812699, 1e-7, -1e-7, -3.4, 100000.0,
@@ -18,15 +18,15 @@ VALUES = [0.9512, 0.2408224685, -0.0408224685, 4.4, 1.0, 0.0, -0.0, 1346.5216812
 
 @pytest.mark.parametrize("value", VALUES)
 def test_num_and_pct_write_numbers_as_the_check_table_does(value):
-    assert f.num(value) == check._number(value)
-    ours, table = f.pct(value), check._percent(value)
+    assert f.num(value) == figures.number(value)
+    ours, table = f.pct(value), cells.percent(value)
     assert ours == table or (ours, table) == ("0.0%", "-0.0%")  # messages never say "-0.0%"
 
 
 @pytest.mark.parametrize("value", VALUES)
 @pytest.mark.parametrize("trajectory,unit", [("linear", "家"), ("compound", "亿元"), ("linear", "%")])
 def test_rate_without_sign_is_the_check_tables_rate(value, trajectory, unit):
-    ours, table = f.rate(value, trajectory, unit, sign=False), check._rate(value, trajectory, unit)
+    ours, table = f.rate(value, trajectory, unit, sign=False), cells._rate(value, trajectory, unit)
     assert ours == table or (ours, table) == ("0.0%/年", "-0.0%/年")  # messages never say "-0.0%"
 
 

@@ -1,5 +1,6 @@
 """The terminal table of `monitor check` fits the terminal, never splits a number, rounds to the precision the plan
-prints and words each figure as a plan office does (monitor/report/check.py, monitor/report/wording.py)."""
+prints and words each figure as a plan office does (monitor/report/table.py, monitor/report/cells.py,
+monitor/report/wording.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from monitor.core.assess import assess
-from monitor.report.check import to_table
+from monitor.report.table import to_table
 from tests.cli_runner import loaded_monitor
 from tests.frames import frames, observations, series
 

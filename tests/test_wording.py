@@ -17,8 +17,9 @@ from rich.console import Console
 from monitor.core.assess import assess
 from monitor.messages import filters
 from monitor.messages.render import CHANNEL_KINDS, Renderer
-from monitor.report import check, figures, wording
-from monitor.report.check import OUTPUT_COLUMNS, output_records, records, to_csv_raw, to_json, to_table
+from monitor.report import cells, figures, wording
+from monitor.report.check import OUTPUT_COLUMNS, output_records, records, to_csv_raw, to_json
+from monitor.report.table import to_table
 from monitor.report.wording import judgement, judgements
 from tests.cli_runner import monitor_on
 from tests.frames import frames, observations, points, series
@@ -239,13 +240,13 @@ def test_other_units_state_differences_in_their_own_unit():
 
 
 def test_the_table_and_the_messages_give_a_percentages_yearly_change_in_points():
-    assert check._rate(0.0467, "linear", "%") == "0.0467个百分点/年"
-    assert check._rate(0.17128, "compound", "%") == "17.1%/年"  # a growth rate stays a percent
-    assert check._rate(4.0, "linear", "家") == "4家/年"
+    assert cells._rate(0.0467, "linear", "%") == "0.0467个百分点/年"
+    assert cells._rate(0.17128, "compound", "%") == "17.1%/年"  # a growth rate stays a percent
+    assert cells._rate(4.0, "linear", "家") == "4家/年"
     assert filters.rate(0.0467, "linear", "%") == "+0.0467个百分点/年"
     assert filters.qty(-0.2, "%", sign=True) == "-0.2个百分点"  # a gap
     assert filters.qty(5.6, "%") == "5.6%"  # a value
-    assert filters.num(1346.52168) == check._number(1346.52168) == figures.number(1346.52168) == "1,346.5217"
+    assert filters.num(1346.52168) == figures.number(1346.52168) == "1,346.5217"
 
 
 # ---- monitor check: table, JSON, CSV ----

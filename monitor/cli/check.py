@@ -46,7 +46,8 @@ def check(ctx: Context, as_of, plan_id, region, indicator_id, fmt: str, output: 
     from monitor import service
     from monitor.cli.output import emit
     from monitor.core.status import SEVERITY_RANK
-    from monitor.report.check import json_parts, to_csv, to_csv_raw, to_table
+    from monitor.report.check import json_parts, to_csv, to_csv_raw
+    from monitor.report.table import to_table
 
     if output is not None and fmt != "xlsx":
         raise MonitorError("--output 只用于 --format xlsx (--output goes with --format xlsx)")

@@ -44,7 +44,7 @@ def emit(fmt: str, frame: pd.DataFrame, heading: str, *,
     else:
         from rich.console import Console
 
-        console = Console()  # on a terminal: its width (the table fits it, monitor.report.check.to_table)
+        console = Console()  # on a terminal: its width (the table fits it, monitor.report.table.to_table)
         if not console.is_terminal:  # piped or redirected: wide, unless COLUMNS says how wide
             console = Console(width=None if os.environ.get("COLUMNS", "").isdigit() else width, color_system=None)
         console.print(heading)

@@ -8,7 +8,7 @@ characters that carry meaning with their full-width look-alikes (``*`` → ``＊
 into spaces (so a value cannot start a heading, quote or list) and defangs URL schemes (``http://`` →
 ``http：//``) so that clients do not turn them into links.
 
-Numbers follow ``monitor/report/check.py`` exactly: up to four decimals with trailing zeros dropped and thousands
+Numbers follow ``monitor/report/cells.py`` exactly: up to four decimals with trailing zeros dropped and thousands
 separators (``num``), one decimal for percentages (``pct``: 0.9512 → ``95.1%``), and the yearly rate still needed
 as ``+4家/年`` on a linear path or ``+17.1%/年`` on a compound one (``rate``). A missing value shows as ``—``.
 A difference of a percentage indicator (unit ``%``) is in 个百分点, never %: a signed ``qty`` (a gap) and a linear

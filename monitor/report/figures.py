@@ -32,7 +32,7 @@ _SHORT_BELOW = 1e4  # _decimals tells the decimals of smaller numbers without ro
 _SCALE = 10.0 ** MAX_DIGITS
 
 
-# ---- numbers (shared with monitor.report.check and the message filters) ----
+# ---- numbers (shared with monitor.report.cells and the message filters) ----
 
 def number(value: Any, digits: int = 4) -> str:
     """Up to ``digits`` decimals, trailing zeros dropped, thousands separated: 1346.52168 → ``1,346.5217``;

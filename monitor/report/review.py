@@ -25,9 +25,10 @@ from rich.console import Console
 
 from monitor.core import columns as c
 from monitor.core import status as st
-from monitor.report.check import _number, fitted_table, planner_csv, records
-from monitor.report.check import _percent as percent
-from monitor.report.figures import MISSING, behind_ahead, frame_digits
+from monitor.report.cells import percent
+from monitor.report.check import planner_csv, records
+from monitor.report.figures import MISSING, behind_ahead, frame_digits, number
+from monitor.report.table import fitted_table
 
 SETTLED_PHASES = (st.FINAL, st.CONTINUING)
 GROUP = [c.REGION_CODE, c.PLAN_ID]
@@ -46,7 +47,7 @@ COUNTS = ["total", "achieved", "exceeded", "missed", "no_data", "judged", "compl
 SUMMARY_COLUMNS = [c.REGION_CODE, c.REGION_NAME, c.PLAN_ID, c.FINAL_PERIOD, *COUNTS,
                    *(f"binding_{name}" for name in COUNTS)]
 
-# (key, header, justify, priority) of the table; see monitor.report.check.fitted_table
+# (key, header, justify, priority) of the table; see monitor.report.table.fitted_table
 TABLE_COLUMNS = (("name", "统计指标", "left", 0), ("unit", "单位", "left", 3), ("target", "目标", "right", 2),
                  ("value", "终期值", "right", 1), ("verdict", "完成情况", "left", 0), ("attainment", "完成率", "right", 2),
                  ("lag", "落后/领先", "right", 1))
@@ -125,7 +126,7 @@ def to_csv(frame: pd.DataFrame) -> str:
     for r, d in zip(rows.to_dict("records"), frame_digits(rows)):
         out.append([r[c.REGION_CODE], r[c.REGION_NAME], r[c.PLAN_ID], r[c.INDICATOR_ID], r[c.INDICATOR_NAME],
                     r[c.UNIT], BINDING_LABEL.get(r[c.BINDING], MISSING), r[c.FINAL_PERIOD],
-                    _number(r[c.FINAL_TARGET], d).replace(",", ""), _number(r[c.FINAL_VALUE], d).replace(",", ""),
+                    number(r[c.FINAL_TARGET], d).replace(",", ""), number(r[c.FINAL_VALUE], d).replace(",", ""),
                     r[VERDICT], percent(r[c.ATTAINMENT]), behind_ahead(r[c.FINAL_SHORTFALL], r[c.UNIT], int(d)),
                     _text(r.get(c.SUCCEEDED_BY))])
     return planner_csv(PLANNER_HEADERS, out)
@@ -192,7 +193,7 @@ def to_table(frame: pd.DataFrame, console: Console) -> None:
         for r, d in zip(part.to_dict("records"), frame_digits(part)):
             cells.append({
                 "name": r[c.INDICATOR_NAME] + ("（约束性）" if r[IS_BINDING] else ""), "unit": r[c.UNIT] or "",
-                "target": _number(r[c.FINAL_TARGET], d), "value": _number(r[c.FINAL_VALUE], d),
+                "target": number(r[c.FINAL_TARGET], d), "value": number(r[c.FINAL_VALUE], d),
                 "verdict": r[VERDICT], "attainment": percent(r[c.ATTAINMENT]),
                 "lag": behind_ahead(r[c.FINAL_SHORTFALL], r[c.UNIT], int(d)),
             })
