@@ -153,6 +153,20 @@ def test_config_show_masks_the_database_password(monitor, monkeypatch):
     assert "MONITOR_TIMEZONE=Asia/Shanghai" in result.out
 
 
+def test_config_show_lists_the_daemon_settings_too(monitor, monkeypatch, tmp_path):
+    monkeypatch.setenv("MONITOR_DAEMON__HEARTBEAT_SECONDS", "2")
+    (tmp_path / ".env").write_text("MONITOR_DAEMON__STALE_SECONDS=45\n", encoding="utf-8")
+    lines = monitor("config", "show").out.splitlines()
+    assert lines[-3:] == ["MONITOR_DAEMON__HEARTBEAT_SECONDS=2.0", "MONITOR_DAEMON__STALE_SECONDS=45.0",
+                          "MONITOR_DAEMON__POLL_SECONDS=5.0"]
+
+
+def test_a_bad_daemon_setting_is_one_line_naming_it(monitor, monkeypatch):
+    monkeypatch.setenv("MONITOR_DAEMON__STALE_SECONDS", "6")
+    result = monitor("config", "show")
+    assert result.code == 3 and "MONITOR_DAEMON__STALE_SECONDS" in result.err and "Traceback" not in result.err
+
+
 def test_settings_come_from_a_dotenv_file(monitor, tmp_path):
     (tmp_path / ".env").write_text("MONITOR_TIMEZONE=Asia/Urumqi\n", encoding="utf-8")
     assert "MONITOR_TIMEZONE=Asia/Urumqi" in monitor("config", "show").out

@@ -41,11 +41,17 @@ def config() -> None:
 @config.command("show")
 @pass_context
 def show(ctx: Context) -> None:
-    """Print the settings in force (environment, .env, defaults), with secrets masked.
+    """Print the settings in force (environment, .env, defaults), with secrets masked, the daemon's fail-over
+    settings (MONITOR_DAEMON__*) last.
 
     \b
     Example:
       monitor config show
     """
+    from monitor.daemon.settings import load_daemon_settings
+
     for name, value in ctx.settings.shown().items():
         click.echo(f"MONITOR_{name.upper()}={value}")
+    daemon = load_daemon_settings()
+    for name in type(daemon).model_fields:
+        click.echo(f"MONITOR_DAEMON__{name.upper()}={getattr(daemon, name)}")
