@@ -7,17 +7,12 @@ import orjson
 import pytest
 
 from monitor.report.check import json_parts, output_records, to_json
-from tests.cli_runner import monitor_on
-from tests.conftest import SAMPLES_DIR
+from tests.cli_runner import loaded_monitor
 
 
 @pytest.fixture
 def checked(capsys, monkeypatch, sqlite_url, tmp_path):
-    monitor = monitor_on(capsys, monkeypatch, sqlite_url, tmp_path)
-    assert monitor("init").code == 0
-    for sample in sorted(SAMPLES_DIR.glob("*.csv")):
-        assert monitor("actuals", "import", str(sample)).code == 0
-    return monitor
+    return loaded_monitor(capsys, monkeypatch, sqlite_url, tmp_path)
 
 
 @pytest.fixture

@@ -2,18 +2,16 @@
 ``monitor check --format json`` (:func:`monitor.report.check.records`: NaN → None, floats rounded to
 :data:`JSON_DECIMALS` decimals, blank text → None) and of the assessments alerts carry.
 
-:func:`plain_column` converts one column; it rounds floats with Python's ``round(value, 10)``, about half a
-microsecond a value: for the tens of thousands of rows a national run turns into alerts, a dozen number columns
-each, that is about a fifth of the evaluation. :func:`plain_columns` gives the same values for many columns: the
-floats through :func:`rounded`, the same doubles for a whole array at once (see there why they are the same),
-falling back to ``round`` for the few values it cannot decide; every other column through :func:`plain_column`.
+:func:`plain_columns` converts many columns: the floats through :func:`rounded`, which gives the doubles Python's
+``round(value, 10)`` gives for a whole array at once (see there why they are the same; ``round`` itself takes
+about half a microsecond a value, a fifth of a national evaluation), every other column through
+:func:`plain_column`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -32,19 +30,12 @@ def plain_columns(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, list[A
 
 
 def plain_column(column: pd.Series) -> list[Any]:
-    """One column as plain Python values (see :func:`monitor.report.check.records`); floats rounded by ``round``."""
+    """One column that is not of a float dtype as plain Python values (see :func:`monitor.report.check.records`);
+    a float among other objects is rounded by ``round``."""
     if pd.api.types.is_bool_dtype(column.dtype) and not column.hasnans:
         return column.astype(bool).tolist()
     if pd.api.types.is_integer_dtype(column.dtype) and not column.hasnans:
         return column.astype("int64").tolist()
-    if pd.api.types.is_float_dtype(column.dtype):
-        values = column.to_numpy(dtype=float, na_value=np.nan)
-        finite = np.flatnonzero(np.isfinite(values))
-        if len(finite) == len(values):
-            return list(map(round, values.tolist(), repeat(JSON_DECIMALS)))
-        out = np.full(len(values), None, dtype=object)  # the columns of later phases are mostly empty
-        out[finite] = list(map(round, values[finite].tolist(), repeat(JSON_DECIMALS)))
-        return out.tolist()
     values = column.to_numpy(dtype=object)
     if pd.api.types.is_string_dtype(column.dtype) or pd.api.types.infer_dtype(values, skipna=True) in ("string",
                                                                                                      "empty"):

@@ -23,6 +23,7 @@ from monitor.core.status import PHASE_LABEL, STATUS_LABEL, final_label
 from monitor.report.figures import MISSING, behind_ahead, difference_unit, frame_digits, number, row_digits, yearly_need
 from monitor.report.progress import LABELS as PROGRESS
 from monitor.report.wording import judgements, mentions
+from monitor.report.wording_row import exceeded
 
 # (key, header, justify, priority): the table drops the columns of the highest priority number first when the
 # terminal is too narrow; the planner's CSV has them all
@@ -81,7 +82,7 @@ def _flag(value: Any) -> bool:
 def status_text(r: dict[str, Any]) -> str:
     """The status as the table and the planner's CSV say it; 终期… for the frozen final verdict."""
     if r[c.STATUS] == r[c.FINAL_STATUS] and r[c.PERIOD] == r[c.FINAL_PERIOD]:  # the frozen final verdict
-        return f"终期{final_label(r[c.FINAL_STATUS], _exceeded(r))}"
+        return f"终期{final_label(r[c.FINAL_STATUS], exceeded(r))}"
     return STATUS_LABEL[r[c.STATUS]]
 
 
@@ -122,11 +123,3 @@ def _target(r: dict[str, Any], dated: bool = True) -> str:
     shown = number(target, r.get("_digits", row_digits(r)))
     return f"{shown}（{year}）" if dated else shown
 
-
-def _exceeded(r: dict[str, Any]) -> bool:
-    """超额完成: the row's ``exceeded`` (beyond the target's tolerance); 完成率 above 100 % for older rows."""
-    exceeded = r.get(c.EXCEEDED)
-    if exceeded is not None and exceeded is not pd.NA and not (isinstance(exceeded, float) and math.isnan(exceeded)):
-        return bool(exceeded)
-    attainment = r[c.ATTAINMENT]
-    return isinstance(attainment, float) and attainment == attainment and attainment > 1 + 1e-9

@@ -26,6 +26,16 @@ def as_text(value: Any) -> str | None:
     return str(value) or None
 
 
+def exceeded(row: Mapping[str, Any]) -> bool:
+    """超额完成: the row's ``exceeded`` (beyond the target's tolerance); 完成率 above 100 % for rows from before the
+    form columns."""
+    value = row.get(c.EXCEEDED)
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        attainment = optional_number(row.get(c.ATTAINMENT))
+        return attainment is not None and attainment > 1 + EPS
+    return bool(value)
+
+
 class Row:
     """Typed access to a row's fields: text or None, float or None."""
 
@@ -64,11 +74,7 @@ class Row:
 
     @property
     def exceeded(self) -> bool:
-        value = self.row.get(c.EXCEEDED)
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            attainment = self.num(c.ATTAINMENT)  # rows from before the form columns
-            return attainment is not None and attainment > 1 + EPS
-        return bool(value)
+        return exceeded(self.row)
 
     def amount(self, value: float | None) -> str:
         return amount(value, self.unit, self.digits)
